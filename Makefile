@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgresql lint services bench clean
+
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(foreach p,$(PLUGINS),-e $(p))
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/crm init
+	$(BIN)/crm demo
+	$(BIN)/crm serve
+
+services:
+	scripts/ensure-services.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test-sqlite: $(STAMP)
+	CRM_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+
+test-postgresql: $(STAMP) services
+	CRM_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test: $(STAMP) services lint test-sqlite test-postgresql
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var test-artifacts

@@ -1,0 +1,37 @@
+"""Contributions to the screens, the API and the command line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmcore.hooks import hookspec
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+    from flask_admin import BaseView
+
+    from crmcore.runtime import CRM
+
+
+@hookspec
+def admin_views(crm: CRM) -> list[BaseView]:
+    """Return the Flask-Admin views this plugin adds. Called once at start-up for every installed plugin.
+
+    The core hides them and answers 404 while the plugin is disabled; subclass
+    ``crmcore.web.admin.base.SecureModelView`` or ``SecureView`` so the role rules apply too.
+    """
+
+
+@hookspec
+def web_blueprints(crm: CRM) -> list[Blueprint]:
+    """Return Flask blueprints with pages of this plugin (public forms, tracking links, ...).
+
+    Called once at start-up; while the plugin is disabled every route of them answers 404. Routes require a
+    logged-in user unless the view function is decorated with ``crmcore.web.auth.public``.
+    """
+
+
+@hookspec
+def cli_commands(crm: CRM) -> list[click.Command]:
+    """Return click commands or groups added to ``crm``. They refuse to run while the plugin is disabled."""

@@ -1,0 +1,1 @@
+"""Background work on RQ: the queue, the job runner inside workers, schedules, and the embedded Redis."""

@@ -1,0 +1,1 @@
+"""Alembic histories: one for the core (this folder), one per plugin (each plugin's own folder)."""

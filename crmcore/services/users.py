@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crmcore import policy
+from crmcore.db import utcnow
+from crmcore.errors import NotFound, ValidationFailed
+from crmcore.models import ApiToken, User
+from crmcore.schemas import UserSchema
+from crmcore.services.base import Service, apply_changes, audit
+
+TOKEN_PREFIX = "crm_"  # noqa: S105 - a public prefix, not a secret
+# A constant hash to compare against when the account does not exist, so timing does not reveal accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def hash_token(token: str) -> str:
+    """API tokens are long random strings, so a fast digest is safe here (unlike passwords)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserService(Service):
+    schema = UserSchema()
+
+    def create(self, data: Mapping[str, Any], actor: User | None = None) -> User:
+        policy.require(actor, "users")
+        values = self.validate(self.schema, data)
+        password = values.pop("password", None)
+        if not password:
+            raise ValidationFailed({"password": ["Missing data for required field."]})
+        with self.transaction() as t:
+            if t.session.scalar(select(User.id).where(func.lower(User.email) == values["email"])):
+                raise ValidationFailed({"email": ["A user with this email exists."]})
+            user = User(**values, password_hash=generate_password_hash(password))
+            user.name = user.name or ""
+            t.session.add(user)
+            t.session.flush()
+            audit(t.session, actor, "user", user.id, "create", {"email": [None, user.email],
+                                                                 "role": [None, user.role]})
+        return user
+
+    def update(self, user_id: int, data: Mapping[str, Any], actor: User | None = None) -> User:
+        if actor is not None and actor.id != user_id:
+            policy.require(actor, "users")
+        values = self.validate(self.schema, data, partial=True)
+        if actor is not None and actor.id == user_id and "role" in values and values["role"] != actor.role:
+            policy.require(actor, "users")
+        password = values.pop("password", None)
+        with self.transaction() as t:
+            user = self.fetch(t.session, User, user_id, "user")
+            changes = apply_changes(user, values)
+            if password:
+                user.password_hash = generate_password_hash(password)
+                changes["password"] = ("***", "***")
+            if changes:
+                audit(t.session, actor, "user", user.id, "update", changes)
+        return user
+
+    def authenticate(self, email: str, password: str) -> User | None:
+        with self.crm.db.session() as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+            if user is None or not user.active:
+                check_password_hash(_DUMMY_HASH, password)
+                return None
+            if not check_password_hash(user.password_hash, password):
+                return None
+            user.last_login_at = utcnow()
+            return user
+
+    def by_email(self, email: str) -> User:
+        with self.crm.db.session() as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if user is None:
+            raise NotFound(f"No user with email {email}.")
+        return user
+
+    def create_token(self, user_id: int, name: str, days: int | None = 90,
+                     actor: User | None = None) -> tuple[str, ApiToken]:
+        """Create a personal API token. The token is returned once; only its digest is stored."""
+        if actor is not None and actor.id != user_id:
+            policy.require(actor, "users")
+        name = (name or "").strip()
+        if not name or len(name) > 100:
+            raise ValidationFailed({"name": ["Give the token a name of at most 100 characters."]})
+        if days is not None and not 1 <= days <= 3650:
+            raise ValidationFailed({"days": ["Between 1 and 3650 days."]})
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.transaction() as t:
+            self.fetch(t.session, User, user_id, "user")
+            record = ApiToken(user_id=user_id, name=name, token_hash=hash_token(token), prefix=token[:12],
+                              expires_at=utcnow() + timedelta(days=days) if days else None)
+            t.session.add(record)
+            t.session.flush()
+            audit(t.session, actor, "api_token", record.id, "create", {"name": [None, name]})
+        return token, record
+
+    def revoke_token(self, token_id: int, actor: User | None = None) -> None:
+        with self.transaction() as t:
+            record = self.fetch(t.session, ApiToken, token_id, "token")
+            if actor is not None and actor.id != record.user_id:
+                policy.require(actor, "users")
+            record.revoked_at = utcnow()
+            audit(t.session, actor, "api_token", record.id, "revoke", {})
+
+    def user_for_token(self, token: str) -> User | None:
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        with self.crm.db.session() as session:
+            record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+            now = utcnow()
+            if record is None or record.revoked_at is not None:
+                return None
+            expires_at = record.expires_at
+            if expires_at is not None and expires_at.tzinfo is None:
+                expires_at = expires_at.replace(tzinfo=now.tzinfo)
+            if expires_at is not None and expires_at <= now:
+                return None
+            record.last_used_at = now
+            user = session.get(User, record.user_id)
+            return user if user is not None and user.active else None
