@@ -235,3 +235,44 @@ def test_hook_cli_commands_run_only_while_the_plugin_is_enabled(crm_factory):
 
     assert enabled.exit_code == 0 and enabled.output == "hello from recorder\n"
     assert disabled.exit_code == 1 and "crm plugins enable recorder" in disabled.output
+
+
+def test_hook_customer_panels_come_from_enabled_plugins_only(recording_crm, make_user):
+    from crmcore.web.contributions import customer_panels
+
+    customer = recording_crm.services.customers.create({"name": "Acme <b>"})
+    user = make_user("staff")
+
+    panels = customer_panels(recording_crm, customer, user)
+    recording_crm.plugins.disable("recorder")
+
+    assert [(p.title, p.plugin, str(p.html)) for p in panels] == [("Recorder", "recorder", "<p>Acme &lt;b&gt;</p>")]
+    assert customer_panels(recording_crm, customer, user) == []
+
+
+def test_hook_dashboard_widgets_come_from_enabled_plugins_only(recording_crm, make_user):
+    from crmcore.web.contributions import dashboard_widgets
+
+    user = make_user("staff")
+
+    assert [w.title for w in dashboard_widgets(recording_crm, user)] == ["Recorded"]
+    recording_crm.plugins.disable("recorder")
+    assert dashboard_widgets(recording_crm, user) == []
+
+
+def test_hook_api_blueprints_answer_404_while_the_plugin_is_disabled(crm_factory, login):
+    from crmcore.web import create_app
+
+    crm = crm_factory(plugins=[sample.recorder, sample.dependent], enabled=["recorder"])
+    app = create_app(crm, testing=True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    login(client, "staff")
+
+    assert client.get("/api/v1/recorder/ping").get_json() == {"pong": "recorder"}
+    crm.plugins.disable("recorder")
+    assert client.get("/api/v1/recorder/ping").status_code == 404
+
+
+def test_a_hook_published_by_a_plugin_that_is_not_installed_answers_nothing(crm):
+    assert crm.hook.email_engagement(crm=crm, customer_ids=[1]) == []

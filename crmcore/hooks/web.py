@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmcore.hooks import hookspec
 
@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from flask_admin import BaseView
 
+    from crmcore.models import Customer, User
     from crmcore.runtime import CRM
+    from crmcore.web.contributions import Panel, Widget
 
 
 @hookspec
@@ -30,6 +32,28 @@ def web_blueprints(crm: CRM) -> list[Blueprint]:
     Called once at start-up; while the plugin is disabled every route of them answers 404. Routes require a
     logged-in user unless the view function is decorated with ``crmcore.web.auth.public``.
     """
+
+
+@hookspec
+def api_blueprints(crm: CRM) -> list[Any]:
+    """Return flask-smorest ``Blueprint`` objects to mount under ``/api/v1``.
+
+    Called once at start-up for every installed plugin; while the plugin is disabled its endpoints answer 404.
+    They require a token or a session like every endpoint of the API.
+    """
+
+
+@hookspec
+def customer_panels(crm: CRM, customer: Customer, user: User) -> list[Panel] | Panel | None:
+    """Return panels for the customer page (lead score, ABC class, loyalty balance, ...), or None.
+
+    Called on each view of a customer page, only for enabled plugins. Keep it to one or two queries.
+    """
+
+
+@hookspec
+def dashboard_widgets(crm: CRM, user: User) -> list[Widget] | Widget | None:
+    """Return widgets for the dashboard, or None. Called on each view of the dashboard, for enabled plugins."""
 
 
 @hookspec

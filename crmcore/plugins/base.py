@@ -21,6 +21,9 @@ class Plugin:
     ``hooks`` is the module (or object) holding its ``@hookimpl`` functions; ``migrations`` the folder of its
     own Alembic history (with an ``env.py`` and ``versions/``), or None when it has no tables.
     ``settings`` is a marshmallow schema whose ``load_default`` values are the defaults.
+    ``hookspecs`` is an optional module of hook specifications this plugin publishes for other plugins
+    (marked with ``crmcore.hooks.hookspec``); callers use ``crm.hook.<name>``, which answers ``[]`` while no
+    enabled plugin implements it.
     """
 
     name: str
@@ -31,6 +34,7 @@ class Plugin:
     requires: tuple[str, ...] = ()
     settings: type[Schema] = NoSettings
     migrations: Path | None = None
+    hookspecs: ModuleType | None = None
     table_prefix: str = field(default="")
 
     def __post_init__(self) -> None:

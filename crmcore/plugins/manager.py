@@ -37,6 +37,11 @@ def discover() -> list[Plugin]:
     return sorted(found, key=lambda p: p.name)
 
 
+def _no_implementations(**_: Any) -> list[Any]:
+    """A hook no installed plugin specifies (e.g. one published by a plugin that is not installed)."""
+    return []
+
+
 class _GatedHooks:
     """``crm.hook.<name>(...)`` calls only the core and the enabled plugins."""
 
@@ -78,6 +83,8 @@ class PluginManager:
         if plugin.name in self.installed or plugin.name == CORE:
             raise ValueError(f"a plugin named {plugin.name!r} is already installed")
         self.installed[plugin.name] = plugin
+        if plugin.hookspecs is not None:
+            self.pm.add_hookspecs(plugin.hookspecs)
         self.pm.register(plugin.hooks, name=plugin.name)
 
     # -- reading the state -------------------------------------------------------------------------
@@ -131,6 +138,8 @@ class PluginManager:
     # -- calling hooks -----------------------------------------------------------------------------
 
     def hook_caller(self, name: str) -> Any:
+        if not hasattr(self.pm.hook, name):
+            return _no_implementations
         enabled = self.enabled_names()
         key = (name, enabled)
         caller = self._callers.get(key)

@@ -85,8 +85,10 @@ def create_app(crm: CRM | None = None, testing: bool = False) -> Flask:
         app.register_blueprint(blueprint)
         app.extensions["crm_blueprint_plugins"][blueprint.name] = plugin_name
 
+    from crmcore.api import init_api
     from crmcore.web.admin import init_admin
 
+    init_api(app, crm)
     init_admin(app, crm)
     _register_error_handlers(app)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 from flask import Blueprint
+from flask_smorest import Blueprint as SmorestBlueprint
+from markupsafe import Markup
 from marshmallow import Schema, fields, validate
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +20,7 @@ from crmcore.models import Customer
 from crmcore.plugins import Plugin
 from crmcore.segments import Segment
 from crmcore.web.admin.base import SecureView
+from crmcore.web.contributions import Panel, Widget
 
 CALLS: list[tuple[str, dict[str, Any]]] = []
 
@@ -228,3 +231,33 @@ dependent = Plugin(
     hooks=DependentHooks(),
     requires=("recorder",),
 )
+
+
+api = SmorestBlueprint("recorder_api", __name__, url_prefix="/recorder")
+
+
+@api.route("/ping")
+def api_ping() -> dict[str, str]:
+    return {"pong": "recorder"}
+
+
+def _panel(customer: Customer) -> Panel:
+    return Panel(title="Recorder", html=Markup("<p>{}</p>").format(customer.name))
+
+
+class PanelHooks:
+    @hookimpl
+    def api_blueprints(self, crm: Any) -> list[Any]:
+        return [api]
+
+    @hookimpl
+    def customer_panels(self, crm: Any, customer: Customer, user: Any) -> Panel:
+        return _panel(customer)
+
+    @hookimpl
+    def dashboard_widgets(self, crm: Any, user: Any) -> list[Widget]:
+        return [Widget(title="Recorded", html=Markup("<p>{}</p>").format(len(CALLS)), order=5)]
+
+
+for _name in ("api_blueprints", "customer_panels", "dashboard_widgets"):
+    setattr(RecorderHooks, _name, getattr(PanelHooks, _name))

@@ -1,0 +1,46 @@
+"""Reading CSV/XLSX import files: rows, column mapping, cell values and the error report.
+
+    with open_table(path) as table:
+        mapping = resolve_mapping("customers", table.headers, explicit)
+"""
+
+from crmcore.importing.mapping import (
+    IMPORT_KINDS,
+    ColumnMapping,
+    MappingError,
+    TargetField,
+    parse_mapping_args,
+    resolve_mapping,
+)
+from crmcore.importing.reader import CellValue, ImportFileError, Row, Table, open_table
+from crmcore.importing.report import ImportReport, RowError
+from crmcore.importing.values import (
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_int,
+    parse_text,
+)
+
+__all__ = [
+    "IMPORT_KINDS",
+    "CellValue",
+    "ColumnMapping",
+    "ImportFileError",
+    "ImportReport",
+    "MappingError",
+    "Row",
+    "RowError",
+    "Table",
+    "TargetField",
+    "open_table",
+    "parse_bool",
+    "parse_date",
+    "parse_datetime",
+    "parse_decimal",
+    "parse_int",
+    "parse_mapping_args",
+    "parse_text",
+    "resolve_mapping",
+]
