@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test-sqlite: $(STAMP)
-	CRM_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+	CRM_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not dataset"
 
 test-postgresql: $(STAMP) services
 	CRM_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider

@@ -100,10 +100,10 @@ def status(crm: CRM) -> dict[str, dict[str, Any]]:
     result = {}
     with crm.db.engine.connect() as connection:
         for name, location, version_table in histories:
-            head = ScriptDirectory(str(location)).get_current_head()
+            heads = sorted(ScriptDirectory(str(location)).get_heads())
             applied = sorted(_applied(connection, version_table))
-            result[name] = {"applied": applied[0] if applied else None, "head": head,
-                            "up_to_date": applied == [head]}
+            result[name] = {"applied": ", ".join(applied) or None, "head": ", ".join(heads),
+                            "up_to_date": applied == heads}
     return result
 
 
