@@ -13,6 +13,11 @@ from crmcore.cli import Context, handle_errors, pass_context
 from crmcore.config import REPO_ROOT
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    """Turn SIGTERM into a normal exit so the worker and the embedded Redis are shut down too."""
+    raise SystemExit(0)
+
+
 def register(main: click.Group) -> None:
     @main.command()
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
@@ -62,6 +67,7 @@ def register(main: click.Group) -> None:
         worker_process = subprocess.Popen([sys.executable, "-m", "crmcore.cli", "worker", "--with-scheduler"],
                                           env=env)
         click.echo(f"crmcore is running at http://{host}:{port}/  (Ctrl+C stops it)")
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             create_app(obj.crm).run(host=host, port=port, threaded=True, use_reloader=False)
         finally:
