@@ -22,6 +22,7 @@ class ConfigError(RuntimeError):
 class Settings:
     env: str
     secret_key: str
+    password_hash_method: str
     database_url: str
     redis_url: str
     redis_prefix: str

@@ -96,9 +96,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from crmcore.cli import db, demo, plugins, run, users
+    from crmcore.cli import db, demo, imports, plugins, run, users, webhooks
 
-    for module in (db, demo, plugins, run, users):
+    for module in (db, demo, imports, plugins, run, users, webhooks):
         module.register(main)
 
 

@@ -1,7 +1,9 @@
-"""Reading CSV/XLSX import files: rows, column mapping, cell values and the error report.
+"""Importing CSV/XLSX files: the reader (rows, column mapping, cell values, the error report) and ``run_import``.
 
     with open_table(path) as table:
         mapping = resolve_mapping("customers", table.headers, explicit)
+
+    report = run_import(crm, "transactions", path, ["customer=CustomerID", "order=InvoiceNo"])
 """
 
 from crmcore.importing.mapping import (
@@ -14,6 +16,7 @@ from crmcore.importing.mapping import (
 )
 from crmcore.importing.reader import CellValue, ImportFileError, Row, Table, open_table
 from crmcore.importing.report import ImportReport, RowError
+from crmcore.importing.service import ON_DUPLICATE, run_import
 from crmcore.importing.values import (
     parse_bool,
     parse_date,
@@ -25,6 +28,7 @@ from crmcore.importing.values import (
 
 __all__ = [
     "IMPORT_KINDS",
+    "ON_DUPLICATE",
     "CellValue",
     "ColumnMapping",
     "ImportFileError",
@@ -43,4 +47,5 @@ __all__ = [
     "parse_mapping_args",
     "parse_text",
     "resolve_mapping",
+    "run_import",
 ]

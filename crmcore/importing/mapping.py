@@ -143,6 +143,8 @@ IMPORT_KINDS: dict[str, tuple[TargetField, ...]] = {
         _field("tags", "tag", "labels", "теги", "метки", "тег", "мітки", "برچسب", "برچسب ها"),
         _NOTES,
         _CONSENT,
+        _CONTACT,
+        _field("position", "job title", "должность", "посада", "سمت", "عنوان شغلی"),
     ),
     "contacts": (
         _field(
@@ -271,7 +273,6 @@ IMPORT_KINDS: dict[str, tuple[TargetField, ...]] = {
         _field(
             "name", "full name", "contact", "contact name", "lead", "lead name", "имя", "фио", "контакт",
             "лид", "ім'я", "піб", "лід", "نام", "نام و نام خانوادگی", "سرنخ",
-            required=True, satisfied_by=("email", "phone", "company"),
         ),
         _EMAIL,
         _PHONE,
@@ -297,6 +298,11 @@ IMPORT_KINDS: dict[str, tuple[TargetField, ...]] = {
         ),
         _NOTES,
         _CONSENT,
+        _field(
+            "outcome", "result", "converted", "purchase", "purchased", "won", "результат", "итог", "покупка",
+            "підсумок", "نتیجه", "خرید",
+        ),
+        _field("external_ref", "id", "lead id", "external id", "ref", "reference", "код", "شناسه"),
     ),
 }
 

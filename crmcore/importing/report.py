@@ -36,6 +36,9 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     errors_omitted: int = 0
     max_errors: int = 10_000
+    #: What the import kind counts besides records, e.g. {"refunds": 3, "customers_created": 12}.
+    counts: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
     _last_failed_row: int | None = field(default=None, repr=False, compare=False)
 
     def add_error(self, row: int, reason: str, *, column: str | None = None, value: object = None) -> None:
@@ -60,6 +63,7 @@ class ImportReport:
             "skipped": self.skipped,
             "failed": self.failed,
             "errors": len(self.errors) + self.errors_omitted,
+            **self.counts,
         }
 
     def write_csv(self, target: str | os.PathLike[str] | BinaryIO) -> None:

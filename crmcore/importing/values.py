@@ -27,6 +27,7 @@ _SPACE_GROUPED = re.compile(r"\d{1,3}(?:[\s'’]\d{3})+(?:[.,]\d*)?")
 _NUMBER = re.compile(r"(\d[\d.,]*|[.,]\d+)([eE][+-]?\d+)?")
 _THOUSANDS_GROUPS = re.compile(r"\d{1,3}(?:x\d{3})*")
 _MINUS = "-\u2212\u2013"
+_PLAIN_NUMBER = re.compile(r"-?\d{1,18}(?:\.\d{1,18})?")
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "on", "да", "д", "так", "بله", "آری", "آره", "درست"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off", "нет", "н", "ні", "خیر", "نه", "نخیر", "غلط"})
@@ -69,6 +70,8 @@ def parse_decimal(value: CellValue, *, decimal_separator: str | None = None) -> 
     text = value.strip()
     if not text:
         return None
+    if decimal_separator in (None, ".") and _PLAIN_NUMBER.fullmatch(text):
+        return Decimal(text)  # the common case of machine-written files, read without the locale guessing
     number = _decimal_from_text(text, decimal_separator)
     if number is None:
         raise ValueError(f"not a number: {_show(text)}")

@@ -14,10 +14,12 @@ from crmcore.models.customers import (
     customer_tags,
 )
 from crmcore.models.deals import Deal, DealLine, DealStatus, Pipeline, Stage
+from crmcore.models.imports import ImportJob
 from crmcore.models.plugins import PluginState, StateCounter
 from crmcore.models.tasks import Task
 from crmcore.models.touchpoints import Channel, Direction, Touchpoint
 from crmcore.models.users import ApiToken, Role, User
+from crmcore.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "CORE_TABLES",
@@ -32,6 +34,7 @@ __all__ = [
     "DealLine",
     "DealStatus",
     "Direction",
+    "ImportJob",
     "ImportantDate",
     "LifecycleStage",
     "Pipeline",
@@ -45,6 +48,8 @@ __all__ = [
     "Task",
     "Touchpoint",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "customer_tags",
 ]
 

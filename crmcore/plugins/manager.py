@@ -65,8 +65,10 @@ class PluginManager:
         for module in SPEC_MODULES:
             self.pm.add_hookspecs(importlib.import_module(module))
         from crmcore import core_hooks
+        from crmcore.webhooks import hooks as webhook_hooks
 
         self.pm.register(core_hooks, name=CORE)
+        self.pm.register(webhook_hooks, name=f"{CORE}.webhooks")
         self.installed: dict[str, Plugin] = {}
         for plugin in discover() if plugins is None else plugins:
             self.install(plugin)

@@ -11,6 +11,7 @@ from crmcore.services.contacts import ContactService
 from crmcore.services.customers import CustomerService
 from crmcore.services.deals import DealService, PipelineService
 from crmcore.services.personal_data import PersonalDataService
+from crmcore.services.purchases import PurchaseService
 from crmcore.services.users import UserService
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class Services:
         self.products = ProductService(crm)
         self.users = UserService(crm)
         self.personal_data = PersonalDataService(crm)
+        self.purchases = PurchaseService(crm)
 
 
 __all__ = ["Services", "Transaction", "transaction"]

@@ -29,6 +29,9 @@ def hash_token(token: str) -> str:
 class UserService(Service):
     schema = UserSchema()
 
+    def _hash(self, password: str) -> str:
+        return generate_password_hash(password, method=self.crm.settings.password_hash_method)
+
     def create(self, data: Mapping[str, Any], actor: User | None = None) -> User:
         policy.require(actor, "users")
         values = self.validate(self.schema, data)
@@ -38,7 +41,7 @@ class UserService(Service):
         with self.transaction() as t:
             if t.session.scalar(select(User.id).where(func.lower(User.email) == values["email"])):
                 raise ValidationFailed({"email": ["A user with this email exists."]})
-            user = User(**values, password_hash=generate_password_hash(password))
+            user = User(**values, password_hash=self._hash(password))
             user.name = user.name or ""
             t.session.add(user)
             t.session.flush()
@@ -57,7 +60,7 @@ class UserService(Service):
             user = self.fetch(t.session, User, user_id, "user")
             changes = apply_changes(user, values)
             if password:
-                user.password_hash = generate_password_hash(password)
+                user.password_hash = self._hash(password)
                 changes["password"] = ("***", "***")
             if changes:
                 audit(t.session, actor, "user", user.id, "update", changes)

@@ -53,6 +53,7 @@ def crm_settings(crm_database_url: str, crm_redis_url: str, crm_redis_prefix: st
         redis_prefix=crm_redis_prefix,
         secret_key="test-secret-key-" + uuid.uuid4().hex,
         plugin_state_check_interval=0.0,
+        password_hash_method="pbkdf2:sha256:1000",
         public_url="http://crm.test",
     )
 

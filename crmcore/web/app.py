@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, jsonify, request, session
@@ -13,11 +14,12 @@ from werkzeug.exceptions import HTTPException
 
 from crmcore.errors import CRMError
 from crmcore.runtime import CRM
-from crmcore.web import auth
+from crmcore.web import auth, pages
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 RTL_LANGUAGES = {"fa", "ar", "he", "ur"}
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
 
 def select_locale() -> str:
@@ -59,11 +61,13 @@ def create_app(crm: CRM | None = None, testing: bool = False) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=crm.settings.default_language,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
     app.before_request(auth.require_login)
 
     @app.context_processor
@@ -71,7 +75,7 @@ def create_app(crm: CRM | None = None, testing: bool = False) -> Flask:
         from flask_babel import get_locale
 
         lang = str(get_locale() or crm.settings.default_language)
-        return {"lang": lang, "rtl": lang in RTL_LANGUAGES}
+        return {"lang": lang, "rtl": lang in RTL_LANGUAGES, "crm_languages": pages.language_choices()}
 
     @app.get("/health")
     def health() -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -90,18 +92,48 @@ class LoginForm(FlaskForm):
 
 
 class LoginThrottle:
-    """Counts failed log-ins per address and per account within a quarter of an hour, in this process."""
+    """Counts failed log-ins per address and per account within a quarter of an hour.
+
+    The counts live in Redis, so every web process behind a load balancer shares them; while Redis cannot be
+    reached each process falls back to counting on its own, so log-in keeps working and stays limited.
+    """
 
     def __init__(self) -> None:
         self._local: dict[str, list[float]] = {}
 
     def _keys(self, email: str) -> list[str]:
-        return [f"ip:{request.remote_addr}", f"account:{email.lower()}"]
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        return [f"ip:{request.remote_addr}", f"account:{digest}"]
+
+    @staticmethod
+    def _redis_key(key: str) -> str:
+        return f"{current_app.extensions['crm'].settings.redis_prefix}:login-failures:{key}"
+
+    @staticmethod
+    def _connection() -> Any:
+        crm = current_app.extensions["crm"]
+        if not crm.settings.redis_url:
+            return None
+        return crm.jobs.connection
+
+    def _shared(self, action: Callable[[Any], Any]) -> tuple[bool, Any]:
+        """Run ``action`` on Redis; (False, None) when Redis is not configured or cannot be reached."""
+        try:
+            connection = self._connection()
+            if connection is None:
+                return False, None
+            return True, action(connection)
+        except (redis.RedisError, OSError):
+            return False, None
 
     def blocked(self, email: str) -> bool:
         limit = current_app.extensions["crm"].settings.login_attempts_per_15_minutes
+        keys = self._keys(email)
+        ok, counts = self._shared(lambda r: r.mget([self._redis_key(k) for k in keys]))
+        if ok:
+            return any(int(count or 0) >= limit for count in counts)
         now = time.time()
-        for key in self._keys(email):
+        for key in keys:
             attempts = [t for t in self._local.get(key, []) if now - t < WINDOW_SECONDS]
             self._local[key] = attempts
             if len(attempts) >= limit:
@@ -109,11 +141,22 @@ class LoginThrottle:
         return False
 
     def failed(self, email: str) -> None:
-        for key in self._keys(email):
-            self._local.setdefault(key, []).append(time.time())
+        def count(connection: Any) -> None:
+            pipe = connection.pipeline()
+            for key in self._keys(email):
+                pipe.incr(self._redis_key(key))
+                pipe.expire(self._redis_key(key), WINDOW_SECONDS, nx=True)
+            pipe.execute()
+
+        ok, _ = self._shared(count)
+        if not ok:
+            for key in self._keys(email):
+                self._local.setdefault(key, []).append(time.time())
 
     def succeeded(self, email: str) -> None:
-        self._local.pop(f"account:{email.lower()}", None)
+        account = self._keys(email)[1]
+        self._shared(lambda r: r.delete(self._redis_key(account)))
+        self._local.pop(account, None)
 
 
 throttle = LoginThrottle()

@@ -1,0 +1,399 @@
+"""Assembly of campaign emails as RFC 5322 / MIME messages.
+
+A message is ``multipart/alternative`` with ``text/plain`` first and
+``text/html`` last (clients show the last part they understand), or a single
+``text/plain`` part for text-only campaigns. Non-ASCII subjects and display
+names are RFC 2047 encoded by :mod:`email.headerregistry`; bodies are 7bit
+when they are short-lined ASCII and quoted-printable otherwise (base64 text
+bodies are a spam signal).
+
+Every message carries ``List-Unsubscribe`` with an HTTPS and a ``mailto:``
+URI plus ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058),
+which large mailbox providers require from bulk senders. The HTTPS endpoint
+must unsubscribe on ``POST`` without further interaction, but must *not*
+unsubscribe on ``GET`` (link scanners fetch every URL): a ``GET`` shows a
+confirmation page whose button posts.
+
+Flatten messages with their own policy (``message.as_bytes()``, which
+:class:`~crm_email_marketing.smtp.SmtpSender` does): the ``List-Unsubscribe``
+header is stored pre-folded so that Python's folder cannot turn the long
+URLs into RFC 2047 encoded-words, which receivers would not decode.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.policy
+import functools
+import hashlib
+import hmac
+import html as html_lib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address, HeaderRegistry
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from .rendering import RenderedEmail
+from .tokens import DeliveryId, TrackingTokens
+
+__all__ = [
+    "InvalidAddressError",
+    "MessageBuilder",
+    "MessageSettings",
+    "TrackingUrls",
+    "add_tracking",
+    "extract_links",
+    "make_address",
+    "message_id_for",
+]
+
+
+
+class _HeaderRegistry(HeaderRegistry):
+    """The standard registry, remembering the header class it makes for each name.
+
+    The standard one builds a new class on every header it parses, which made up a good part of the time
+    needed to build a message.
+    """
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one registry lives as long as the module
+    def __getitem__(self, name: str) -> type:
+        return super().__getitem__(name)
+
+
+#: Policy of built messages: SMTP line endings, and raw (pre-folded) header
+#: values are emitted as they are.
+POLICY = email.policy.SMTP.clone(refold_source="none", header_factory=_HeaderRegistry())
+
+_MAX_HEADER_LINE = 998
+_FOLD_AT = 78
+_TRACKED_TAGS = frozenset({"a", "area"})
+_TAG_NAME = re.compile(r"<[^\s/>]+")
+_ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class InvalidAddressError(ValueError):
+    """An address cannot be put in a message (sending to it must not be retried)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageSettings:
+    """Sender identity and tracking configuration of an installation.
+
+    ``message_id_namespace`` must differ between installations that share
+    ``message_id_domain`` (use something derived from the application secret):
+    Message-IDs are derived from delivery ids, and receivers silently drop a
+    message whose Message-ID they have already seen.
+    """
+
+    from_email: str
+    from_name: str = ""
+    reply_to_email: str | None = None
+    reply_to_name: str = ""
+    message_id_domain: str
+    message_id_namespace: str = field(repr=False)
+    tracking_base_url: str
+    unsubscribe_mailbox: str
+    track_opens: bool = True
+    track_clicks: bool = True
+
+
+class TrackingUrls:
+    """Public URLs of the tracking endpoints under ``base_url``.
+
+    The web side serves ``{base_url}/u/<token>`` (unsubscribe, GET confirms,
+    POST unsubscribes), ``{base_url}/o/<token>`` (open pixel, a 1x1 GIF) and
+    ``{base_url}/c/<token>`` (click: verify, look up the campaign link by
+    index, 302 to it).
+    """
+
+    UNSUBSCRIBE = "u"
+    OPEN = "o"
+    CLICK = "c"
+
+    def __init__(self, base_url: str, tokens: TrackingTokens) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"tracking base URL must be an absolute http(s) URL: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+
+    def unsubscribe(self, delivery_id: DeliveryId) -> str:
+        return f"{self.base_url}/{self.UNSUBSCRIBE}/{self.tokens.unsubscribe_token(delivery_id)}"
+
+    def open_pixel(self, delivery_id: DeliveryId) -> str:
+        return f"{self.base_url}/{self.OPEN}/{self.tokens.open_token(delivery_id)}"
+
+    def click(self, delivery_id: DeliveryId, link_index: int) -> str:
+        return f"{self.base_url}/{self.CLICK}/{self.tokens.click_token(delivery_id, link_index)}"
+
+    def is_own(self, url: str) -> bool:
+        """Whether ``url`` points at our own tracking endpoints."""
+        return url == self.base_url or url.startswith(self.base_url + "/")
+
+
+def message_id_for(delivery_id: DeliveryId, *, domain: str, namespace: str) -> str:
+    """The Message-ID of a delivery: the same on every attempt.
+
+    SMTP hand-off is at-least-once: when the connection drops after the
+    server received the message but before we saw its reply (or before the
+    job recorded the delivery as sent), the delivery is retried. Reusing the
+    Message-ID makes such a duplicate recognisable as the same message, so
+    receivers and clients de-duplicate it and bounces or replies to either
+    copy map to the same delivery.
+
+    The id is an HMAC of the delivery id keyed with ``namespace``, so it does
+    not reveal delivery ids (send volume) and two installations sending from
+    the same domain cannot collide.
+    """
+    digest = hmac.new(namespace.encode(), str(delivery_id).encode(), hashlib.sha256).digest()
+    local = base64.b32encode(digest[:20]).decode("ascii").lower()
+    return f"<{local}@{_ascii_domain(domain)}>"
+
+
+class _LinkScanner(HTMLParser):
+    """Collects ``<a>``/``<area>`` start tags with their position in the source."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[tuple[int, int], str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _TRACKED_TAGS:
+            raw = self.get_starttag_text() or ""
+            self.tags.append((self.getpos(), raw, dict(attrs).get("href")))
+
+
+def _scan_links(html: str) -> list[tuple[int, str, str]]:
+    """``(offset, raw start tag, href)`` of every http(s) link in ``html``."""
+    scanner = _LinkScanner()
+    scanner.feed(html)
+    scanner.close()
+    line_starts = [0]
+    line_starts += [i + 1 for i, char in enumerate(html) if char == "\n"]
+    found = []
+    for (line, column), raw, href in scanner.tags:
+        offset = line_starts[line - 1] + column
+        if href is None or html[offset : offset + len(raw)] != raw:
+            continue
+        url = href.strip()
+        if urlsplit(url).scheme.lower() in ("http", "https"):
+            found.append((offset, raw, url))
+    return found
+
+
+def extract_links(html: str) -> list[str]:
+    """Unique http(s) link targets of ``html``, in document order.
+
+    Store this for the campaign's HTML *template* when the campaign is
+    launched: a click token's link index is a position in this list. Links
+    whose URL is built from merge fields are skipped (they differ per
+    recipient, so they stay untracked rather than pointing at a wrong URL).
+    """
+    links: list[str] = []
+    for _, _, url in _scan_links(html):
+        if "{{" in url or "{%" in url or url in links:
+            continue
+        links.append(url)
+    return links
+
+
+def _with_href(tag: str, url: str) -> str:
+    """``tag`` (a raw start tag) with its href value replaced by ``url``.
+
+    Attributes are walked one by one, so ``href=`` text inside another
+    attribute's quoted value is never mistaken for the attribute.
+    """
+    match = _TAG_NAME.match(tag)
+    position = match.end() if match else 0
+    while position < len(tag):
+        attribute = _ATTRIBUTE.match(tag, position)
+        if attribute is None:
+            position += 1
+            continue
+        if attribute.group(1).lower() == "href" and attribute.group(2):
+            return f'{tag[: attribute.start(2)]}="{url}"{tag[attribute.end(2) :]}'
+        position = attribute.end()
+    return tag
+
+
+def add_tracking(
+    html: str,
+    *,
+    delivery_id: DeliveryId,
+    urls: TrackingUrls,
+    campaign_links: Sequence[str] = (),
+    track_opens: bool = True,
+    track_clicks: bool = True,
+) -> str:
+    """Rewrite campaign links to click redirects and append the open pixel.
+
+    Only http(s) links found in ``campaign_links`` are rewritten; ``mailto:``
+    and other schemes, links to our own endpoints (unsubscribe) and links
+    not in the list stay untouched.
+    """
+    if track_clicks and campaign_links:
+        index_of = {url: index for index, url in reversed(list(enumerate(campaign_links)))}
+        pieces: list[str] = []
+        position = 0
+        for offset, raw, url in _scan_links(html):
+            index = index_of.get(url)
+            if index is None or urls.is_own(url):
+                continue
+            tracked = html_lib.escape(urls.click(delivery_id, index), quote=True)
+            new_tag = _with_href(raw, tracked)
+            pieces += [html[position:offset], new_tag]
+            position = offset + len(raw)
+        pieces.append(html[position:])
+        html = "".join(pieces)
+    if track_opens:
+        src = html_lib.escape(urls.open_pixel(delivery_id), quote=True)
+        pixel = f'<img src="{src}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0" />'
+        ends = list(_BODY_END.finditer(html))
+        if ends:
+            cut = ends[-1].start()
+            html = html[:cut] + pixel + html[cut:]
+        else:
+            html += pixel
+    return html
+
+
+def _clean_display_name(name: str) -> str:
+    return _WHITESPACE.sub(" ", _CONTROL.sub(" ", name)).strip()
+
+
+def _ascii_domain(domain: str) -> str:
+    try:
+        ascii_domain = domain.strip().rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidAddressError(f"invalid domain: {domain!r}") from exc
+    if not ascii_domain:
+        raise InvalidAddressError("empty domain")
+    return ascii_domain.lower()
+
+
+def make_address(email_address: str, display_name: str = "") -> Address:
+    """An :class:`Address` that is safe to put in a header.
+
+    Internationalised domains are converted to IDNA; non-ASCII local parts
+    would need SMTPUTF8, which is not assumed, and are refused.
+    """
+    local, at, domain = email_address.strip().rpartition("@")
+    if not at or not local:
+        raise InvalidAddressError(f"not an email address: {email_address!r}")
+    if not local.isascii() or _CONTROL.search(local) or " " in local:
+        raise InvalidAddressError(f"unsupported local part in {email_address!r}")
+    try:
+        return Address(
+            display_name=_clean_display_name(display_name),
+            addr_spec=f"{local}@{_ascii_domain(domain)}",
+        )
+    except (ValueError, IndexError) as exc:
+        raise InvalidAddressError(f"not an email address: {email_address!r}") from exc
+
+
+def _transfer_encoding(body: str) -> str:
+    lines = body.splitlines()
+    if body.isascii() and all(len(line) <= _FOLD_AT for line in lines):
+        return "7bit"
+    return "quoted-printable"
+
+
+def _list_unsubscribe(https_url: str, mailto_url: str) -> str:
+    """Value of ``List-Unsubscribe``, folded between the two URIs if needed."""
+    one_line = f"<{https_url}>, <{mailto_url}>"
+    if len("List-Unsubscribe: ") + len(one_line) <= _FOLD_AT:
+        return one_line
+    first, second = f"List-Unsubscribe: <{https_url}>,", f" <{mailto_url}>"
+    if max(len(first), len(second)) > _MAX_HEADER_LINE:
+        raise ValueError("unsubscribe URL is too long for a header line")
+    return f"<{https_url}>,\r\n <{mailto_url}>"
+
+
+class MessageBuilder:
+    """Builds the email of one delivery from its rendered content.
+
+    Typical use per delivery::
+
+        context = {**merge_fields, **builder.system_fields(delivery.id)}
+        content = compiled.render(context)
+        message = builder.build(delivery_id=delivery.id, to_email=..., to_name=...,
+                                content=content, campaign_links=campaign.links)
+    """
+
+    def __init__(self, settings: MessageSettings, tokens: TrackingTokens) -> None:
+        self.settings = settings
+        self.urls = TrackingUrls(settings.tracking_base_url, tokens)
+        self.tokens = tokens
+        self._from = make_address(settings.from_email, settings.from_name)
+        self._reply_to = (
+            make_address(settings.reply_to_email, settings.reply_to_name) if settings.reply_to_email else None
+        )
+        self._unsubscribe_mailbox = make_address(settings.unsubscribe_mailbox).addr_spec
+
+    def system_fields(self, delivery_id: DeliveryId) -> Mapping[str, str]:
+        """Merge fields the builder provides to templates (``unsubscribe_url``)."""
+        return {"unsubscribe_url": self.urls.unsubscribe(delivery_id)}
+
+    def message_id(self, delivery_id: DeliveryId) -> str:
+        return message_id_for(
+            delivery_id,
+            domain=self.settings.message_id_domain,
+            namespace=self.settings.message_id_namespace,
+        )
+
+    def build(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        to_email: str,
+        content: RenderedEmail,
+        to_name: str = "",
+        campaign_links: Sequence[str] = (),
+        date: datetime | None = None,
+    ) -> EmailMessage:
+        """The complete message for ``delivery_id``.
+
+        Raises :class:`InvalidAddressError` when ``to_email`` cannot be
+        addressed (a permanent failure of the delivery).
+        """
+        message = EmailMessage(policy=POLICY)
+        message["From"] = self._from
+        message["To"] = make_address(to_email, to_name)
+        if self._reply_to is not None:
+            message["Reply-To"] = self._reply_to
+        message["Subject"] = _WHITESPACE.sub(" ", content.subject).strip()
+        message["Date"] = date or datetime.now(UTC)
+        message["Message-ID"] = self.message_id(delivery_id)
+        unsubscribe_token = self.tokens.unsubscribe_token(delivery_id)
+        message.set_raw(
+            "List-Unsubscribe",
+            _list_unsubscribe(
+                self.urls.unsubscribe(delivery_id),
+                f"mailto:{self._unsubscribe_mailbox}?subject={unsubscribe_token}",
+            ),
+        )
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+        text = content.text if content.text.endswith("\n") else content.text + "\n"
+        message.set_content(text, subtype="plain", cte=_transfer_encoding(text))
+        if content.html.strip():
+            html = add_tracking(
+                content.html,
+                delivery_id=delivery_id,
+                urls=self.urls,
+                campaign_links=campaign_links,
+                track_opens=self.settings.track_opens,
+                track_clicks=self.settings.track_clicks,
+            )
+            message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+            for part in message.iter_parts():
+                del part["MIME-Version"]
+        return message
