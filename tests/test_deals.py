@@ -145,3 +145,32 @@ def test_hook_deal_deleted(recording_crm, calls):
 
     assert event_names(calls) == ["deal_deleted"]
     assert calls[0][1]["deal_id"] == deal.id and calls[0][1]["customer_id"] == customer.id
+
+
+def test_removing_a_stage_that_still_holds_deals_is_refused(crm, customer):
+    pipeline = crm.services.pipelines.ensure_default()
+    deal = crm.services.deals.create({"customer_id": customer.id, "title": "Website"})
+    stages = [{"name": s.name, "probability": s.probability, "is_won": s.is_won, "is_lost": s.is_lost}
+              for s in pipeline.stages if s.name != "New"]
+
+    with pytest.raises(ValidationFailed, match="Move the deals out of New"):
+        crm.services.pipelines.update(pipeline.id, {"stages": stages})
+
+    crm.services.deals.move(deal.id, stage_named(crm, "Qualified").id)
+    updated = crm.services.pipelines.update(pipeline.id, {"stages": stages})
+    assert [s.name for s in updated.stages] == ["Qualified", "Proposal", "Negotiation", "Won", "Lost"]
+
+
+def test_editing_a_pipeline_keeps_the_deals_of_the_stages_it_keeps(crm, customer):
+    pipeline = crm.services.pipelines.ensure_default()
+    deal = crm.services.deals.create({"customer_id": customer.id, "title": "Website"})
+    stages = [{"name": s.name, "probability": 15 if s.name == "New" else s.probability, "is_won": s.is_won,
+               "is_lost": s.is_lost} for s in pipeline.stages]
+    stages.insert(1, {"name": "Demo", "probability": 20})
+
+    updated = crm.services.pipelines.update(pipeline.id, {"name": "Sales 2027", "stages": stages})
+
+    assert updated.name == "Sales 2027"
+    assert [s.name for s in updated.stages][:3] == ["New", "Demo", "Qualified"]
+    moved = crm.services.deals.update(deal.id, {"title": "Website v2"})
+    assert moved.stage.name == "New" and moved.effective_probability == 15

@@ -275,4 +275,4 @@ def test_hook_api_blueprints_answer_404_while_the_plugin_is_disabled(crm_factory
 
 
 def test_a_hook_published_by_a_plugin_that_is_not_installed_answers_nothing(crm):
-    assert crm.hook.email_engagement(crm=crm, customer_ids=[1]) == []
+    assert crm.hook.loyalty_points_for_a_plugin_nobody_installed(crm=crm, customer_ids=[1]) == []

@@ -8,6 +8,7 @@ from crmcore.services.activity import TaskService, TouchpointService
 from crmcore.services.base import Transaction, transaction
 from crmcore.services.catalog import ProductService
 from crmcore.services.contacts import ContactService
+from crmcore.services.custom_field_definitions import CustomFieldService
 from crmcore.services.customers import CustomerService
 from crmcore.services.deals import DealService, PipelineService
 from crmcore.services.personal_data import PersonalDataService
@@ -22,6 +23,7 @@ class Services:
     def __init__(self, crm: CRM) -> None:
         self.customers = CustomerService(crm)
         self.contacts = ContactService(crm)
+        self.custom_fields = CustomFieldService(crm)
         self.touchpoints = TouchpointService(crm)
         self.tasks = TaskService(crm)
         self.pipelines = PipelineService(crm)

@@ -27,7 +27,9 @@ class CustomerService(Service):
             self.fetch(session, User, values["owner_id"], "user", field="owner_id")
         if "custom_fields" in values:
             definitions = session.scalars(select(CustomField).where(CustomField.entity == "customer")).all()
-            merged = dict(current.custom_fields if current else {})
+            defined = {d.key for d in definitions}
+            # Values of a definition an admin has since removed are dropped, not refused.
+            merged = {k: v for k, v in (current.custom_fields if current else {}).items() if k in defined}
             merged.update(values["custom_fields"])
             values["custom_fields"] = validate_custom_fields(definitions, merged)
         if "tags" in values:

@@ -57,6 +57,54 @@ class PipelineService(Service):
         if sum(bool(s.get("is_won")) for s in stages) != 1 or sum(bool(s.get("is_lost")) for s in stages) != 1:
             raise ValidationFailed({"stages": ["A pipeline needs exactly one won and one lost stage."]})
 
+    def update(self, pipeline_id: int, data: Mapping[str, Any], actor: User | None = None) -> Pipeline:
+        """Rename, make default, or rewrite the stages. Stages are matched by name: a matching stage keeps its
+        deals and takes the new probability, flags and order; a new name adds a stage; a stage left out is
+        removed, which is refused while deals sit in it."""
+        policy.require(actor, "settings")
+        values = self.validate(self.schema, data, partial=True)
+        stages = values.pop("stages", None)
+        if stages is not None:
+            self._check_stages(stages)
+        with self.transaction() as t:
+            pipeline = self.fetch(t.session, Pipeline, pipeline_id, "pipeline", for_update=True)
+            if "name" in values and t.session.scalar(
+                    select(Pipeline.id).where(Pipeline.name == values["name"], Pipeline.id != pipeline.id)):
+                raise ValidationFailed({"name": ["A pipeline with this name exists."]})
+            if values.get("is_default"):
+                t.session.execute(update(Pipeline).where(Pipeline.id != pipeline.id).values(is_default=False))
+            elif values.get("is_default") is False and pipeline.is_default:
+                raise ValidationFailed({"is_default": ["Make another pipeline the default instead."]})
+            changes = apply_changes(pipeline, values)
+            if stages is not None:
+                changes.update(self._rewrite_stages(t.session, pipeline, stages))
+            if changes:
+                audit(t.session, actor, "pipeline", pipeline.id, "update", changes)
+        return pipeline
+
+    @staticmethod
+    def _rewrite_stages(session: Session, pipeline: Pipeline, stages: list[dict[str, Any]]) -> dict[str, Any]:
+        existing = {stage.name: stage for stage in pipeline.stages}
+        wanted = {stage["name"] for stage in stages}
+        removed = [stage for name, stage in existing.items() if name not in wanted]
+        busy = [stage.name for stage in removed
+                if session.scalar(select(func.count(Deal.id)).where(Deal.stage_id == stage.id))]
+        if busy:
+            raise ValidationFailed({"stages": [f"Move the deals out of {', '.join(busy)} before removing it."]})
+        before = [stage.name for stage in pipeline.stages]
+        kept = []
+        for position, data in enumerate(stages):
+            stage = existing.get(data["name"]) or Stage(name=data["name"])
+            stage.position = position
+            stage.probability = data.get("probability", stage.probability or 0)
+            stage.is_won = bool(data.get("is_won"))
+            stage.is_lost = bool(data.get("is_lost"))
+            kept.append(stage)
+        pipeline.stages = kept
+        session.flush()
+        after = [stage.name for stage in kept]
+        return {"stages": (before, after)} if before != after else {}
+
     def ensure_default(self) -> Pipeline:
         with self.crm.db.session() as session:
             pipeline = session.scalar(select(Pipeline).where(Pipeline.is_default.is_(True)))

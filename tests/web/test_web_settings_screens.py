@@ -100,3 +100,44 @@ def test_lists_do_not_query_per_row(ui_client, ui_crm, add_customer, login, path
     fill(12)
 
     assert queries() == few
+
+
+def test_an_admin_adds_a_custom_field_on_screen_and_it_appears_on_the_customer_form(ui_client, ui_crm, login):
+    from crmcore.models import CustomField
+
+    login(ui_client, "admin")
+
+    response = ui_client.post("/custom_fields/new/", data={"key": "segment", "label": "Segment", "type": "choice",
+                                                           "choices": "smb\nenterprise\n"})
+
+    assert response.status_code == 302
+    with ui_crm.db.session() as session:
+        definition = session.scalar(select(CustomField).where(CustomField.key == "segment"))
+        assert definition.choices == ["smb", "enterprise"]
+    assert "cf_segment" in ui_client.get("/customers/new/").get_data(as_text=True)
+
+
+def test_a_bad_custom_field_key_is_refused_beside_the_field(ui_client, login):
+    login(ui_client, "admin")
+
+    page = ui_client.post("/custom_fields/new/", data={"key": "Bad Key", "label": "X", "type": "text"}
+                          ).get_data(as_text=True)
+
+    assert "Use lower-case letters, digits and _" in page
+
+
+def test_an_admin_edits_a_pipelines_stages_on_screen(ui_client, ui_crm, login):
+    login(ui_client, "admin")
+    pipeline = ui_crm.services.pipelines.ensure_default()
+
+    form = ui_client.get(f"/pipelines/edit/?id={pipeline.id}").get_data(as_text=True)
+    response = ui_client.post(f"/pipelines/edit/?id={pipeline.id}", data={
+        "name": "Sales", "is_default": "y",
+        "stage_lines": "New | 10\nDemo | 30\nProposal | 50\nWon | 100 | won\nLost | 0 | lost"})
+
+    assert "Negotiation | 75" in form
+    assert response.status_code == 302
+    with ui_crm.db.session() as session:
+        stages = session.get(Pipeline, pipeline.id).stages
+        assert [(s.name, s.probability) for s in stages] == [("New", 10), ("Demo", 30), ("Proposal", 50),
+                                                             ("Won", 100), ("Lost", 0)]

@@ -162,6 +162,24 @@ def product_form() -> type[BaseForm]:
     return ProductForm
 
 
+def custom_field_form(creating: bool) -> type[BaseForm]:
+    """Key and type are fixed once a field exists, so the edit form leaves them out."""
+    from crmcore.models import CustomField
+
+    class CustomFieldForm(BaseForm):
+        label = StringField(_l("Label"))
+        choices = text(_l("Choices (one per line, for a choice field)"), area=True)
+        required = BooleanField(_l("Required"), default=False)
+
+    if creating:
+        class NewCustomFieldForm(CustomFieldForm):
+            key = StringField(_l("Key (lower-case letters, digits and _)"))
+            type = choice(_l("Type"), [(kind, kind) for kind in CustomField.TYPES], default="text")
+
+        return NewCustomFieldForm
+    return CustomFieldForm
+
+
 def user_form(creating: bool) -> type[BaseForm]:
     class UserForm(BaseForm):
         email = StringField(_l("Email"))

@@ -551,12 +551,11 @@ def parse_stage_lines(text: str) -> list[dict[str, Any]] | None:
 
 
 class PipelineView(ServiceModelView):
-    """Pipelines and their stages. The core's pipeline service creates them; renaming comes with its update."""
+    """Pipelines and their stages, one stage per line: ``Name | probability | won|lost``."""
 
     area = "settings"
     service = "pipelines"
     search_name = "name"
-    can_edit = False
     can_delete = False
     export_types: list[str] = []
     column_list = ("name", "is_default", "stages")
@@ -569,8 +568,18 @@ class PipelineView(ServiceModelView):
     def scaffold_form(self) -> Any:
         return forms.pipeline_form()
 
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        if request.method != "POST" and obj is not None:
+            form.stage_lines.data = "\n".join(
+                " | ".join([stage.name, str(stage.probability)] + (["won"] if stage.is_won else [])
+                           + (["lost"] if stage.is_lost else [])) for stage in obj.stages)
+        return form
+
     def form_values(self, form: Any, record: Any | None) -> dict[str, Any]:
         values = {"name": form.name.data, "is_default": bool(form.is_default.data)}
+        if record is not None and record.is_default and not values["is_default"]:
+            values.pop("is_default")
         stages = parse_stage_lines(form.stage_lines.data)
         if stages:
             values["stages"] = stages
@@ -585,10 +594,32 @@ class ReadOnlyView(SecureModelView):
     can_delete = False
 
 
-class CustomFieldView(ReadOnlyView):
-    """Custom field definitions, as the services validate them."""
+class CustomFieldView(ServiceModelView):
+    """Custom field definitions; the services validate every customer's values against them."""
 
     area = "settings"
+    service = "custom_fields"
+    can_export = False
+    export_types: list[str] = []
+    column_sortable_list = ("key", "label")
+    column_default_sort = ("key", False)
+    search_name = "label"
+
+    def create_form(self, obj: Any = None) -> Any:
+        form_class = forms.custom_field_form(creating=True)
+        return form_class(self.get_form_data() if request.method == "POST" else None, obj=obj)
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = forms.custom_field_form(creating=False)(self.get_form_data() if request.method == "POST" else None,
+                                                         obj=obj)
+        if request.method != "POST" and obj is not None:
+            form.choices.data = "\n".join(obj.choices or [])
+        return form
+
+    def form_values(self, form: Any, record: Any | None) -> dict[str, Any]:
+        values = super().form_values(form, record)
+        values["choices"] = [line.strip() for line in (values.get("choices") or "").splitlines() if line.strip()]
+        return values
     column_list = ("entity", "key", "label", "type", "choices", "required")
     column_labels = {"entity": lazy_gettext("Record"), "key": lazy_gettext("Key"), "label": lazy_gettext("Label"),
                      "type": lazy_gettext("Type"), "choices": lazy_gettext("Choices"),
