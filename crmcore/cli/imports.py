@@ -44,8 +44,8 @@ def register(main: click.Group) -> None:
     @click.option("--encoding", help="The file's text encoding, when detection guesses wrong.")
     @click.option("--delimiter", help="The CSV delimiter, when detection guesses wrong.")
     @click.option("--sheet", help="The XLSX worksheet to read.")
-    @click.option("--create-custom-fields", is_flag=True,
-                  help="Turn columns no field uses into custom fields (customers, leads).")
+    @click.option("--create-custom-fields/--no-custom-fields", default=None,
+                  help="Turn columns no field uses into custom fields (customers; on by default for leads).")
     @click.option("--won-value", help="Leads: the value of the outcome column that means won.")
     @click.option("--as-user", "email", help="Import as this user (owner of what is created).")
     @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
@@ -54,10 +54,12 @@ def register(main: click.Group) -> None:
     def import_command(obj: Context, kind: str, file: Path, mapping: tuple[str, ...], dry_run: bool,
                        on_duplicate: str, report_path: Path | None, day_first: bool, decimal_comma: bool,
                        encoding: str | None, delimiter: str | None, sheet: str | None,
-                       create_custom_fields: bool, won_value: str | None, email: str | None,
+                       create_custom_fields: bool | None, won_value: str | None, email: str | None,
                        as_json: bool) -> None:
         """Import customers, contacts, deals, touchpoints, transactions or leads from a CSV or XLSX FILE."""
-        options = {"day_first": day_first, "create_custom_fields": create_custom_fields}
+        options: dict[str, object] = {"day_first": day_first}
+        if create_custom_fields is not None:
+            options["create_custom_fields"] = create_custom_fields
         for key, value in (("encoding", encoding), ("delimiter", delimiter), ("sheet", sheet),
                            ("won_value", won_value), ("decimal_separator", "," if decimal_comma else None)):
             if value:

@@ -25,7 +25,7 @@ OPTIONS = {
     "day_first": "dates written day first (31/12/2024) rather than month first",
     "decimal_separator": "',' when numbers are written 1234,50",
     "batch_size": "records written per transaction",
-    "create_custom_fields": "turn columns no field uses into custom fields (customers, leads)",
+    "create_custom_fields": "turn columns no field uses into custom fields (customers; on by default for leads)",
     "won_value": "leads: the outcome value that means the lead was won",
     "name": "the file name shown in messages",
 }
@@ -105,5 +105,7 @@ def _importer(crm: CRM, kind: str, mapping: Any, report: ImportReport, *, actor:
         return TransactionImporter(crm, mapping, report, **common)
     from crmcore.importing.records import RecordImporter
 
-    return RecordImporter(crm, kind, mapping, report, create_custom_fields=bool(options.get("create_custom_fields")),
+    # A leads file is mostly attributes the scoring learns from, so its other columns are kept unless told not to.
+    keep_columns = options.get("create_custom_fields", kind == "leads")
+    return RecordImporter(crm, kind, mapping, report, create_custom_fields=bool(keep_columns),
                           won_value=options.get("won_value"), **common)

@@ -167,3 +167,13 @@ def test_leads_become_lead_customers_with_a_won_or_lost_deal_from_their_outcome(
     again = run_import(crm, "leads", path, ["outcome=Purchase"], options={"won_value": "Yes",
                                                                           "create_custom_fields": True})
     assert (again.created, again.skipped) == (0, 3)
+
+
+def test_a_leads_files_other_columns_become_custom_fields_without_being_asked(crm, write):
+    path = write("l.csv", "MOSTYPE,Purchase\n33,No\n37,Yes\n")
+
+    run_import(crm, "leads", path, ["outcome=Purchase"], options={"won_value": "Yes"})
+
+    with crm.db.session() as session:
+        values = sorted(c["mostype"] for c in session.scalars(select(Customer.custom_fields)))
+    assert values == [33, 37]
