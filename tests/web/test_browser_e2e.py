@@ -124,8 +124,8 @@ def test_a_day_at_work(page: Any, server: tuple[str, Any], make_user: Any) -> No
     assert page.locator("#main-menu a[href='/recorder/']").count() == 0
 
     # Persian turns the page right to left.
-    page.select_option("select[name=language]", "fa")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "fa")
     assert page.get_attribute("html", "dir") == "rtl"
     shoot(page, "plugins-fa")
 
