@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
 from bench import BenchmarkError, figure
-from bench.generate import POSTGRES_ADMIN_URL, settings_for
+from bench.generate import POSTGRES_ADMIN_URL, has_table, recreate_database, settings_for
 from crmcore.config import REPO_ROOT
 
 SIZES = {"pg-1m": (1_000_000, 10_000_000), "sqlite-100k": (100_000, 1_000_000), "small": (10_000, 100_000)}
@@ -50,40 +49,6 @@ def _url(profile: str) -> str:
     if profile == "pg-1m":
         return make_url(POSTGRES_ADMIN_URL).set(database="crm_bench_abc").render_as_string(hide_password=False)
     return f"sqlite:///{REPO_ROOT / 'var' / 'bench' / f'abc-{profile}.sqlite3'}"
-
-
-def _built(url: str) -> bool:
-    if url.startswith("sqlite") and not Path(make_url(url).database).exists():
-        return False
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return MARKER in inspect(connection).get_table_names()
-    except Exception as exc:  # noqa: BLE001 - the database does not exist yet
-        if "does not exist" in str(exc):
-            return False
-        raise BenchmarkError(f"cannot open the benchmark database: {type(exc).__name__}") from exc
-    finally:
-        engine.dispose()
-
-
-def _recreate(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    except Exception as exc:
-        raise BenchmarkError(f"cannot create the benchmark database on PostgreSQL: {type(exc).__name__}") from exc
-    finally:
-        admin.dispose()
 
 
 def _crm(url: str) -> Any:
@@ -130,9 +95,9 @@ def _load(connection: Connection, customers: int, deals: int, pipeline: int, won
 
 def _ensure(profile: str) -> tuple[str, float | None]:
     url = _url(profile)
-    if _built(url):
+    if has_table(url, MARKER):
         return url, None
-    _recreate(url)
+    recreate_database(url)
     started = time.perf_counter()
     customers, deals = SIZES[profile]
     from crmcore.migrations.runner import upgrade_core

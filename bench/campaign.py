@@ -13,23 +13,20 @@ import os
 import smtplib
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from contextlib import contextmanager
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from bench import BenchmarkError, figure
+from bench.generate import scratch_database
 from crmcore.config import REPO_ROOT, load_settings
 
 RECIPIENTS = {"pg-1m": 100_000, "sqlite-100k": 100_000, "small": 2_000}
 WORKERS = 2
-POSTGRES_ADMIN_URL = os.environ.get("CRM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 _SINK = """
@@ -62,29 +59,6 @@ def _smtp_sink() -> Any:
         process.stdin.close()
         process.terminate()
         process.wait(timeout=10)
-
-
-@contextmanager
-def _database(profile: str) -> Any:
-    if profile != "pg-1m":
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{Path(directory) / 'campaign-bench.sqlite3'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"crm_bench_campaign_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - report the missing service by name
-        raise BenchmarkError(f"PostgreSQL is not reachable ({type(exc).__name__})") from exc
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _prepare(crm: Any, recipients: int) -> None:
@@ -168,7 +142,7 @@ def run(profile: str) -> list[dict[str, Any]]:
     recipients = RECIPIENTS[profile]
     prefix = f"crmbenchmail{uuid.uuid4().hex[:8]}"
     redis_url = os.environ.get("CRM_REDIS_URL") or "redis://127.0.0.1:6379/0"
-    with _database(profile) as url, _smtp_sink() as port:
+    with scratch_database(profile, "campaign") as url, _smtp_sink() as port:
         settings = load_settings().with_overrides(
             database_url=url, redis_url=redis_url, redis_prefix=prefix, plugin_state_check_interval=0.0,
             smtp_host="127.0.0.1", smtp_port=port, mail_from="news@shop.example", public_url="http://crm.bench")

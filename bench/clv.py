@@ -14,21 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
-from bench import BenchmarkError, figure
+from bench import figure
+from bench.generate import scratch_database
 
 CUSTOMERS = {"pg-1m": 1_000_000, "sqlite-100k": 100_000, "small": 10_000}
 SAMPLE = {"pg-1m": 200_000, "sqlite-100k": 50_000, "small": 5_000}
@@ -36,29 +30,6 @@ START = dt.date(2023, 1, 2)
 ACQUISITION_WEEKS = 52.0
 OBSERVATION_WEEKS = 104.0
 SCORED_ON = START + dt.timedelta(weeks=OBSERVATION_WEEKS)
-POSTGRES_ADMIN_URL = os.environ.get("CRM_BENCH_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-@contextmanager
-def _database(profile: str) -> Iterator[str]:
-    if profile != "pg-1m":
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{Path(directory) / 'clv-bench.sqlite3'}"
-        return
-    name = f"crm_bench_clv_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - report the missing service by name
-        raise BenchmarkError(f"PostgreSQL is not reachable ({type(exc).__name__})") from exc
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _transactions(customers: int) -> pd.DataFrame:
@@ -177,7 +148,7 @@ def run(profile: str) -> list[dict[str, Any]]:
 
     customers, sample = CUSTOMERS[profile], SAMPLE[profile]
     transactions = _transactions(customers)
-    with _database(profile) as url:
+    with scratch_database(profile, "clv") as url:
         crm = CRM(load_settings().with_overrides(database_url=url, redis_prefix="crmbench-clv"))
         try:
             upgrade_core(crm)

@@ -15,7 +15,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,7 +94,7 @@ def ensure(profile: str) -> Dataset:
     existing = _finished(url)
     if existing is not None:
         return Dataset(profile, url, existing["counts"], existing["built_seconds"], reused=True)
-    _recreate_database(url)
+    recreate_database(url)
     started = time.perf_counter()
     counts = build(profile, url)
     built = round(time.perf_counter() - started, 1)
@@ -121,7 +125,8 @@ def _finished(url: str) -> dict[str, Any] | None:
     return {"built_seconds": built, "counts": json.loads(counts)}
 
 
-def _recreate_database(url: str) -> None:
+def recreate_database(url: str) -> None:
+    """Start a benchmark database afresh: delete the SQLite file, or drop and create the PostgreSQL database."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database)
@@ -138,6 +143,44 @@ def _recreate_database(url: str) -> None:
         raise BenchmarkError(f"cannot create the benchmark database on PostgreSQL ({POSTGRES_ADMIN_URL}; set "
                              f"CRM_BENCH_POSTGRES_URL): {type(exc).__name__}") from exc
     finally:
+        admin.dispose()
+
+
+def has_table(url: str, table: str) -> bool:
+    """Whether a benchmark database exists and holds ``table`` (the mark of a finished build)."""
+    if url.startswith("sqlite") and not Path(make_url(url).database).exists():
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return table in inspect(connection).get_table_names()
+    except Exception as exc:  # noqa: BLE001 - the database does not exist yet
+        if "does not exist" in str(exc):
+            return False
+        raise BenchmarkError(f"cannot open the benchmark database: {type(exc).__name__}") from exc
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def scratch_database(profile: str, name: str) -> Iterator[str]:
+    """A throw-away database for one run: a temporary SQLite file, or a PostgreSQL database for pg-1m."""
+    if profile != "pg-1m":
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{Path(directory) / f'{name}-bench.sqlite3'}"
+        return
+    database = f"crm_bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+    except Exception as exc:  # noqa: BLE001 - report the missing service by name
+        raise BenchmarkError(f"PostgreSQL is not reachable ({type(exc).__name__})") from exc
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
 
 

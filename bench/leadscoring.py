@@ -12,14 +12,13 @@ measured per lead against the path one lead takes when its record changes (the e
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Connection, make_url
 
 from bench import BenchmarkError, figure
-from bench.generate import POSTGRES_ADMIN_URL, settings_for
+from bench.generate import POSTGRES_ADMIN_URL, has_table, recreate_database, settings_for
 from crmcore.config import REPO_ROOT
 
 SIZES = {"pg-1m": 1_000_000, "sqlite-100k": 100_000, "small": 10_000}
@@ -70,40 +69,6 @@ def _crm(url: str) -> Any:
     from crmcore.runtime import CRM
 
     return CRM(settings_for(url), plugins=[plugin])
-
-
-def _built(url: str) -> bool:
-    if url.startswith("sqlite") and not Path(make_url(url).database).exists():
-        return False
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return MARKER in inspect(connection).get_table_names()
-    except Exception as exc:  # noqa: BLE001 - the database does not exist yet
-        if "does not exist" in str(exc):
-            return False
-        raise BenchmarkError(f"cannot open the benchmark database: {type(exc).__name__}") from exc
-    finally:
-        engine.dispose()
-
-
-def _recreate(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    except Exception as exc:
-        raise BenchmarkError(f"cannot create the benchmark database on PostgreSQL: {type(exc).__name__}") from exc
-    finally:
-        admin.dispose()
 
 
 def _load(connection: Connection, leads: int, decided: int, pipeline: int, won: int, lost: int) -> None:
@@ -159,9 +124,9 @@ def _load(connection: Connection, leads: int, decided: int, pipeline: int, won: 
 
 def _ensure(profile: str) -> str:
     url = _url(profile)
-    if _built(url):
+    if has_table(url, MARKER):
         return url
-    _recreate(url)
+    recreate_database(url)
     from crmcore.migrations.runner import upgrade_core
     from crmcore.models import Stage
 
