@@ -163,13 +163,16 @@ class WebBench:
         return elapsed, len(statements)
 
     def list_figures(self, deep_page: int, repeat: int) -> list[dict[str, Any]]:
+        from crmcore.web.admin.keyset import Cursor
+
         first = self.url("customers.index_view")
-        deep = self.url("customers.index_view", page=deep_page)
         with self.crm.db.engine.connect() as connection:
             boundary = connection.execute(text(f"SELECT id FROM customers ORDER BY id DESC LIMIT 1 OFFSET "
                                                f"{deep_page * PAGE - 1}")).scalar()
         if boundary is None:
             raise BenchmarkError(f"the data set has fewer than {deep_page * PAGE} customers")
+        # The page a user reaches by following "next" deep_page times: its link carries the last row seen.
+        deep = self.url("customers.index_view", after=Cursor(boundary, boundary).encode())
         base = f"SELECT {LIST_COLUMNS} FROM customers"
         return [
             figure("customer list: first page", self.get_ms(first, repeat), "ms",
@@ -179,7 +182,7 @@ class WebBench:
                    "bare SQL: the same 50 rows by keyset (id < last seen)",
                    self.sql_ms(f"{base} WHERE id < :boundary ORDER BY id DESC LIMIT {PAGE}", repeat,
                                boundary=boundary),
-                   target=50, offset=deep_page * PAGE),
+                   target=50, rows_before=deep_page * PAGE),
         ]
 
     def search_figures(self, repeat: int) -> list[dict[str, Any]]:

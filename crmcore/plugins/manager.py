@@ -4,7 +4,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ import pluggy
 from marshmallow import ValidationError
 from sqlalchemy import select, update
 
+from crmcore import workspace
 from crmcore.db import utcnow
 from crmcore.errors import NotFound, Refused, ValidationFailed
 from crmcore.hooks import PROJECT, SPEC_MODULES
@@ -111,6 +112,7 @@ class PluginManager:
             self._enabled = frozenset(n for n, enabled, _ in rows if enabled and n in self.installed)
             self._settings = {n: s or {} for n, _, s in rows}
             self._seen_version = version
+            self.crm.settings = workspace.overlay(self.crm.settings, self._settings.get(CORE, {}))
 
     def enabled_names(self) -> frozenset[str]:
         self.refresh()
@@ -237,7 +239,11 @@ class PluginManager:
             values = plugin.settings().load(data)
         except ValidationError as exc:
             raise ValidationFailed(exc.messages_dict) from exc
-        stored = plugin.settings().dump(values)
+        self.store_settings(name, plugin.settings().dump(values))
+        return self.settings(name)
+
+    def store_settings(self, name: str, stored: dict[str, Any], also: Callable[[Any], None] | None = None) -> None:
+        """Save validated settings under ``name`` and tell every process; ``also`` writes in the same commit."""
         with self.crm.db.session() as session:
             state = session.get(PluginState, name)
             if state is None:
@@ -245,6 +251,7 @@ class PluginManager:
                 session.add(state)
             state.settings = stored
             state.changed_at = utcnow()
+            if also is not None:
+                also(session)
             self._bump(session)
         self.refresh(force=True)
-        return self.settings(name)

@@ -14,6 +14,7 @@ from crmcore.services.deals import DealService, PipelineService
 from crmcore.services.personal_data import PersonalDataService
 from crmcore.services.purchases import PurchaseService
 from crmcore.services.users import UserService
+from crmcore.services.workspace import WorkspaceService
 
 if TYPE_CHECKING:
     from crmcore.runtime import CRM
@@ -30,6 +31,7 @@ class Services:
         self.deals = DealService(crm)
         self.products = ProductService(crm)
         self.users = UserService(crm)
+        self.workspace = WorkspaceService(crm)
         self.personal_data = PersonalDataService(crm)
         self.purchases = PurchaseService(crm)
 

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, g, has_app_context, request
+from flask import abort, current_app, flash, g, has_app_context, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -23,6 +24,7 @@ from crmcore.errors import CRMError, ValidationFailed
 from crmcore.models import User
 from crmcore.normalize import normalize_digits
 from crmcore.runtime import CRM
+from crmcore.web.admin import keyset
 from crmcore.web.admin.search import record_search
 
 
@@ -87,8 +89,77 @@ class SecureModelView(AccessMixin, ModelView):
     page_size = 50
     can_set_page_size = False
     # A full COUNT(*) over a million rows on every page view is the slowest part of a list: pages get
-    # "previous / next" instead of numbered links.
+    # "previous / next" instead of numbered links, and those links seek by keyset (see keyset.py).
     simple_list_pager = True
+    list_template = "crm/list.html"
+
+    def _keyset_order(self, sort_column: str | None, sort_desc: bool) -> tuple[Any, bool] | None:
+        """The column and direction the list is sorted by, when that order can be paged by keyset."""
+        if sort_column is None:
+            default = self.column_default_sort
+            if not isinstance(default, tuple) or not isinstance(default[0], str):
+                return None
+            attribute, descending = getattr(self.model, default[0], None), bool(default[1])
+        else:
+            attribute, descending = self._sortable_columns.get(sort_column), bool(sort_desc)
+        column = keyset.sortable_column(self.model, attribute)
+        return (column, descending) if column is not None else None
+
+    def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
+        sorting = self._keyset_order(sort_column, sort_desc)
+        g.crm_keyset = None
+        if sorting is None:
+            return super()._apply_sorting(query, joins, sort_column, sort_desc)
+        column, descending = sorting
+        after, before = request.args.get("after"), request.args.get("before")
+        cursor = (keyset.decode_cursor(before, column, backwards=True) if before
+                  else keyset.decode_cursor(after, column, backwards=False))
+        reading_desc = descending != bool(cursor and cursor.backwards)
+        if cursor is not None:
+            query = query.filter(keyset.seek(column, self.model.id, cursor, reading_desc))
+        g.crm_keyset = {"column": column, "cursor": cursor}
+        return query.order_by(*keyset.order(column, self.model.id, reading_desc)), joins
+
+    def _apply_pagination(self, query: Any, page: int | None, page_size: int | None) -> Any:
+        state = g.get("crm_keyset")
+        if state is None:
+            return super()._apply_pagination(query, page, page_size)
+        if state["cursor"] is None and page:
+            # An old numbered link (?page=N): honoured, at OFFSET's price.
+            query = query.offset(page * (page_size or self.page_size))
+        # One row more than the page tells whether there is a next page without counting.
+        return query.limit((page_size or self.page_size) + 1)
+
+    def get_list(self, page: int | None, sort_column: Any, sort_desc: bool, search: Any, filters: Any,
+                 execute: bool = True, page_size: int | None = None) -> Any:
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        state = g.get("crm_keyset")
+        if state is None or not execute:
+            return count, rows
+        size = page_size or self.page_size
+        rows, more = list(rows[:size]), len(rows) > size
+        cursor, column = state["cursor"], state["column"]
+        backwards = bool(cursor and cursor.backwards)
+        if backwards:
+            rows.reverse()
+        g.crm_keyset_pager = {
+            "first": self._page_url() if (cursor is not None or page) else None,
+            "previous": (self._page_url(before=keyset.row_cursor(rows[0], column).encode())
+                         if rows and ((more and backwards) or (not backwards and (cursor is not None or page)))
+                         else None),
+            "next": (self._page_url(after=keyset.row_cursor(rows[-1], column).encode())
+                     if rows and (backwards or more) else None),
+        }
+        return count, rows
+
+    def _page_url(self, **cursor: str) -> str:
+        args = [(key, value) for key, value in request.args.items(multi=True)
+                if key not in {"after", "before", "page"}]
+        return url_for(".index_view") + ("?" + urlencode([*args, *cursor.items()]) if args or cursor else "")
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("keyset_pager", g.get("crm_keyset_pager"))
+        return super().render(template, **kwargs)
 
 
 def _jsonable(value: Any) -> Any:

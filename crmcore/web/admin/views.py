@@ -679,14 +679,17 @@ def core_views(session: Any) -> list[Any]:
 
 
 def page_views() -> list[Any]:
-    """The screens that are not a model list: the board, the customer page and the plugins screen."""
+    """The screens that are not a model list: the board, the customer page, plugins and workspace settings."""
     from crmcore.web.admin.board import BoardView
     from crmcore.web.admin.customer_page import CustomerPage
     from crmcore.web.admin.plugins_screen import PluginsView
+    from crmcore.web.admin.workspace_settings import WorkspaceSettingsView
 
     return [
         BoardView(name=lazy_gettext("Pipeline board"), endpoint="board", url="/board"),
         CustomerPage(name=lazy_gettext("Customer"), endpoint="customer_page", url="/customer"),
         PluginsView(name=lazy_gettext("Plugins"), endpoint="plugins", url="/plugins",
                     category=lazy_gettext("Settings")),
+        WorkspaceSettingsView(name=lazy_gettext("Workspace"), endpoint="workspace_settings",
+                              url="/settings/workspace", category=lazy_gettext("Settings")),
     ]
