@@ -109,10 +109,13 @@ def schedules(crm: Any) -> list[Schedule]:
 @hookimpl
 def admin_views(crm: Any) -> list[Any]:
     from crm_loyalty.admin import CounterView, ReportView
+    from crm_loyalty.programme_admin import ProgrammeView
 
     return [CounterView(name="Loyalty counter", endpoint="loyalty_counter", url="/loyalty-counter",
                         category="Loyalty"),
-            ReportView(name="Loyalty report", endpoint="loyalty_report", url="/loyalty-report", category="Loyalty")]
+            ReportView(name="Loyalty report", endpoint="loyalty_report", url="/loyalty-report", category="Loyalty"),
+            ProgrammeView(name="Loyalty programme", endpoint="loyalty_programme", url="/loyalty-programme",
+                          category="Loyalty")]
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from crm_loyalty.models import EntryKind, LedgerEntry, Member, Programme, Tier
+from crm_loyalty.models import EntryKind, LedgerEntry, Lot, Member, Programme, Tier
 from crmcore.db import utcnow
 from crmcore.models import Deal, DealStatus
 
@@ -20,28 +20,10 @@ def tier_segment_query(tier_name: str) -> Select:
 
 
 def expiring_query(days: int = 30, today: date | None = None) -> Select:
-    """Members with unspent points whose lot lapses within ``days``.
-
-    Under first-in-first-out use, a lot still holds points when the points credited up to and
-    including it exceed everything taken out so far (credits minus the balance).
-    """
+    """Members with unspent points in a lot that lapses within ``days`` (a range of the lots' expiry index)."""
     today = today or date.today()
-    window = (LedgerEntry.expires_on >= today) & (LedgerEntry.expires_on < today + timedelta(days=days))
-    due = select(LedgerEntry.member_id).where(window, LedgerEntry.points > 0)
-    credits = (select(LedgerEntry.member_id, LedgerEntry.expires_on,
-                      func.sum(LedgerEntry.points).over(partition_by=LedgerEntry.member_id,
-                                                        order_by=(LedgerEntry.created_at, LedgerEntry.id))
-                      .label("cumulative"))
-               .where(LedgerEntry.points > 0, LedgerEntry.member_id.in_(due)).subquery())
-    totals = (select(LedgerEntry.member_id,
-                     func.sum(case((LedgerEntry.points > 0, LedgerEntry.points), else_=0)).label("credited"))
-              .where(LedgerEntry.member_id.in_(due)).group_by(LedgerEntry.member_id).subquery())
-    return (select(Member.customer_id).distinct()
-            .join(credits, credits.c.member_id == Member.id)
-            .join(totals, totals.c.member_id == Member.id)
-            .where(Member.balance > 0,
-                   credits.c.expires_on >= today, credits.c.expires_on < today + timedelta(days=days),
-                   credits.c.cumulative > totals.c.credited - Member.balance))
+    return (select(Member.customer_id).distinct().join(Lot, Lot.member_id == Member.id)
+            .where(Lot.expires_on >= today, Lot.expires_on < today + timedelta(days=days)))
 
 
 def merge_fields(session: Session, customer_ids: list[int]) -> dict[int, dict[str, Any]]:

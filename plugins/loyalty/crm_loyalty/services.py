@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from crm_loyalty.cards import generate_card_number, is_valid_card_number, normalize_card_number
 from crm_loyalty.coupons import generate_coupon_code, normalize_coupon_code
-from crm_loyalty.ledger import lock_member, lock_members, post
+from crm_loyalty.ledger import lock_member, lock_members, post, post_expiries
 from crm_loyalty.models import (
     EntryKind,
     LedgerEntry,
+    Lot,
     Member,
     Programme,
     Redemption,
@@ -28,22 +29,13 @@ from crm_loyalty.models import (
     TierBasis,
     TierChange,
 )
-from crm_loyalty.points import (
-    Earned,
-    EarningRules,
-    Expired,
-    LedgerError,
-    Redeemed,
-    earn_points,
-    fifo_expiry,
-    points_for_amount,
-)
+from crm_loyalty.points import EarningRules, earn_points, points_for_amount
 from crmcore import policy
 from crmcore.db import utcnow
 from crmcore.errors import Conflict, NotFound, Refused, ValidationFailed
 from crmcore.models import Contact, Customer, Deal, DealStatus, ImportantDate
 from crmcore.normalize import searchable_phone
-from crmcore.services.base import audit
+from crmcore.services.base import apply_changes, audit
 
 if TYPE_CHECKING:
     from crmcore.models import User
@@ -75,6 +67,8 @@ class RewardSchema(Schema):
     cost_points = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000_000))
     discount_percent = fields.Decimal(allow_none=True, validate=validate.Range(min=0, max=100))
     discount_amount = fields.Decimal(allow_none=True, validate=validate.Range(min=0))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    active = fields.Boolean(load_default=True)
 
 
 class TierSchema(Schema):
@@ -117,27 +111,73 @@ class LoyaltyService:
         policy.require(actor, "settings")
         from crm_loyalty.settings import ProgrammeSchema
 
-        data = _load(ProgrammeSchema(partial=True), values)
-        if data.get("bonus_segment"):
-            self.crm.segments.get(data["bonus_segment"])  # NotFound names the missing segment
+        errors: dict[str, Any] = {}
+        try:
+            data = ProgrammeSchema(partial=True).load(values)
+        except ValidationError as exc:
+            errors = exc.normalized_messages()
+        segment = values.get("bonus_segment")
+        if isinstance(segment, str) and segment and segment not in self.crm.segments.all():
+            errors.setdefault("bonus_segment", []).append(
+                f"No segment {segment!r} (is the plugin that offers it enabled?).")
+        if errors:
+            raise ValidationFailed(errors)
+        if "bonus_segment" in data:
+            data["bonus_segment"] = data["bonus_segment"] or None
         with self.crm.db.session() as session:
             programme = self.programme(session)
-            for key, value in data.items():
-                setattr(programme, key, value)
-            audit(session, actor, "loyalty_programme", programme.id, "update", data)
+            changes = apply_changes(programme, data)
+            if changes:
+                audit(session, actor, "loyalty_programme", programme.id, "update", changes)
         return programme
+
+    def tiers(self) -> list[Tier]:
+        """The active programme's tiers, lowest threshold first."""
+        with self.crm.db.session() as session:
+            programme_id = self.programme(session).id
+            return list(session.scalars(select(Tier).where(Tier.programme_id == programme_id)
+                                        .order_by(Tier.basis, Tier.threshold, Tier.id)))
+
+    def rewards(self) -> list[Reward]:
+        """The active programme's rewards, cheapest first (inactive ones too)."""
+        with self.crm.db.session() as session:
+            programme_id = self.programme(session).id
+            return list(session.scalars(select(Reward).where(Reward.programme_id == programme_id)
+                                        .order_by(Reward.cost_points, Reward.id)))
+
+    @staticmethod
+    def _unique_tier_name(session: Session, programme_id: int, name: str, tier_id: int | None = None) -> None:
+        taken = select(Tier.id).where(Tier.programme_id == programme_id, Tier.name == name)
+        if tier_id is not None:
+            taken = taken.where(Tier.id != tier_id)
+        if session.scalar(taken) is not None:
+            raise ValidationFailed({"name": [f"A tier named {name!r} exists."]})
 
     def add_tier(self, data: Mapping[str, Any], actor: User | None = None) -> Tier:
         policy.require(actor, "settings")
         values = _load(TierSchema(), data)
         with self.crm.db.session() as session:
             programme = self.programme(session)
-            if session.scalar(select(Tier.id).where(Tier.programme_id == programme.id, Tier.name == values["name"])):
-                raise ValidationFailed({"name": [f"A tier named {values['name']!r} exists."]})
+            self._unique_tier_name(session, programme.id, values["name"])
             tier = Tier(programme_id=programme.id, **values)
             session.add(tier)
             session.flush()
             audit(session, actor, "loyalty_tier", tier.id, "create", values)
+        return tier
+
+    def update_tier(self, tier_id: int, data: Mapping[str, Any], actor: User | None = None) -> Tier:
+        """Change a tier (only the fields given). Members move on their next purchase or the nightly review."""
+        policy.require(actor, "settings")
+        values = _load(TierSchema(partial=True), data)
+        with self.crm.db.session() as session:
+            tier = session.get(Tier, tier_id) if isinstance(tier_id, int) else None
+            if tier is None:
+                raise NotFound(f"No loyalty tier with id {tier_id}.")
+            if "name" in values:
+                self._unique_tier_name(session, tier.programme_id, values["name"], tier.id)
+            changes = apply_changes(tier, values)
+            if changes:
+                audit(session, actor, "loyalty_tier", tier.id, "update", changes)
         return tier
 
     def add_reward(self, data: Mapping[str, Any], actor: User | None = None) -> Reward:
@@ -148,6 +188,19 @@ class LoyaltyService:
             session.add(reward)
             session.flush()
             audit(session, actor, "loyalty_reward", reward.id, "create", values)
+        return reward
+
+    def update_reward(self, reward_id: int, data: Mapping[str, Any], actor: User | None = None) -> Reward:
+        """Change a reward (only the fields given); an inactive one is no longer offered at the counter."""
+        policy.require(actor, "settings")
+        values = _load(RewardSchema(partial=True), data)
+        with self.crm.db.session() as session:
+            reward = session.get(Reward, reward_id) if isinstance(reward_id, int) else None
+            if reward is None:
+                raise NotFound(f"No loyalty reward with id {reward_id}.")
+            changes = apply_changes(reward, values)
+            if changes:
+                audit(session, actor, "loyalty_reward", reward.id, "update", changes)
         return reward
 
     # -- members ------------------------------------------------------------------------------------
@@ -376,57 +429,20 @@ class LoyaltyService:
 
     # -- expiry -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _lapsed(rows: list[Any], today: date) -> int | None:
-        """Points of one member's ledger rows (oldest first) that lapsed by ``today``; None if inconsistent."""
-        entries: list[Earned | Redeemed | Expired] = []
-        for kind, points, created_at, expires_on in rows:
-            day = created_at.date()
-            if points > 0:
-                entries.append(Earned(day, points, expires_on=expires_on))
-            elif kind is EntryKind.EXPIRE:
-                entries.append(Expired(day, -points))
-            else:
-                entries.append(Redeemed(day, -points))
-        try:
-            return fifo_expiry(entries, by=today).total
-        except LedgerError:
-            return None
-
     def expire_members(self, session: Session, member_ids: list[int], today: date) -> int:
-        """Post the points of these members that lapsed by ``today``, oldest first, in one transaction."""
-        members = lock_members(session, member_ids)
-        rows = session.execute(select(LedgerEntry.member_id, LedgerEntry.kind, LedgerEntry.points,
-                                      LedgerEntry.created_at, LedgerEntry.expires_on)
-                               .where(LedgerEntry.member_id.in_(list(members)))
-                               .order_by(LedgerEntry.member_id, LedgerEntry.created_at, LedgerEntry.id)).all()
-        by_member: dict[int, list[Any]] = {}
-        for member_id, *rest in rows:
-            by_member.setdefault(member_id, []).append(rest)
-        total = 0
-        for member_id, member in members.items():
-            lapsed = self._lapsed(by_member.get(member_id, []), today)
-            if lapsed is None:
-                log.warning("loyalty member %s: ledger spends more than it earned; expiry skipped", member_id)
-                continue
-            lapsed = min(lapsed, member.balance)
-            if lapsed > 0:
-                post(session, member, EntryKind.EXPIRE, -lapsed, reason="points expired", flush=False)
-                total += lapsed
-        session.flush()
-        return total
+        """Post the points of these members that lapsed by ``today`` in one transaction."""
+        return post_expiries(session, lock_members(session, member_ids), today)
 
-    def expire_due(self, today: date | None = None, batch: int = 500) -> int:
-        """Expire what lapsed for every member with a lot due, a batch of members per transaction.
+    def expire_due(self, today: date | None = None, batch: int = 1000) -> int:
+        """Expire every lot that lapsed by ``today``, a batch of members per transaction.
 
-        The members due are found in one pass over the expiry index. Safe to run again: expiries
-        already posted are part of the ledger the next run reads.
+        The members due come from one range scan of the lots' expiry index. Safe to run again: an expired lot
+        is gone, so a second run finds nothing.
         """
         today = today or date.today()
         with self.crm.db.session() as session:
-            due = session.scalars(select(LedgerEntry.member_id).distinct()
-                                  .where(LedgerEntry.expires_on <= today, LedgerEntry.points > 0)
-                                  .order_by(LedgerEntry.member_id)).all()
+            due = session.scalars(select(Lot.member_id).distinct().where(Lot.expires_on <= today)
+                                  .order_by(Lot.member_id)).all()
         total = 0
         for start in range(0, len(due), batch):
             with self.crm.db.session() as session:
