@@ -32,7 +32,7 @@ PAGE = 50
 #: How deep "a page deep in the list" is, per profile (0-based page number of 50 rows).
 DEEP_PAGE = {"pg-1m": 10_000, "sqlite-100k": 1_000, "small": 20}
 #: Rows in the import file (and half of it, to show that memory stays flat as the file grows).
-IMPORT_ROWS = {"pg-1m": 4_000, "sqlite-100k": 2_000, "small": 200}
+IMPORT_ROWS = {"pg-1m": 100_000, "sqlite-100k": 20_000, "small": 4_000}
 REPEAT = {"pg-1m": 15, "sqlite-100k": 15, "small": 3}
 WRK_SECONDS = {"pg-1m": 15, "sqlite-100k": 10, "small": 3}
 LIST_COLUMNS = "id, name, email, phone, city, country, lifecycle_stage, owner_id"
@@ -407,5 +407,42 @@ def _forget_queued_jobs(crm: Any) -> None:
         purge(crm.jobs.connection, crm.settings.redis_prefix)
 
 
+def run_import_figures(profile: str, plugins: bool = True) -> list[dict[str, Any]]:
+    """Only the import figures: ``python -m bench.core import-figures [--profile P] [--no-plugins]``.
+
+    With every plugin enabled, as in the full run; ``plugins=False`` measures the importer alone.
+    """
+    from crmcore.migrations.runner import upgrade_core
+    from crmcore.runtime import CRM
+
+    dataset = ensure(profile)
+    crm = CRM(settings_for(dataset.url))
+    try:
+        upgrade_core(crm)
+        if plugins:
+            enabled, refused = enable_all(crm)
+        else:
+            for name in sorted(crm.plugins.enabled_names()):
+                crm.plugins.disable(name)
+            enabled, refused = [], {}
+        notes = {"plugins": enabled, **({"not_enabled": refused} if refused else {})}
+        return [{**item, **notes} for item in import_figures(crm, dataset, IMPORT_ROWS[profile])]
+    finally:
+        _forget_queued_jobs(crm)
+        crm.close()
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["import"]:
     _import_child(sys.argv[2], sys.argv[3])
+elif __name__ == "__main__" and sys.argv[1:2] == ["import-figures"]:
+    import argparse
+
+    from bench import DEFAULT_PROFILE, PROFILES
+
+    parser = argparse.ArgumentParser(prog="python -m bench.core import-figures")
+    parser.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    parser.add_argument("--no-plugins", action="store_true", help="measure with no plugin enabled")
+    arguments = parser.parse_args(sys.argv[2:])
+    for item in run_import_figures(arguments.profile, plugins=not arguments.no_plugins):
+        print(json.dumps({**item, "profile": arguments.profile, "benchmark": "core"}, ensure_ascii=False),
+              flush=True)

@@ -1,4 +1,4 @@
-"""The core's own hook implementations: the basic segments every installation has."""
+"""The core's own hook implementations: the basic segments every installation has, and its periodic jobs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from crmcore.hooks import hookimpl
+from crmcore.jobs.schedule import Schedule
 from crmcore.models import Customer, LifecycleStage, Tag, User, customer_tags
 from crmcore.segments import Segment
 
@@ -50,3 +51,10 @@ def segments(crm: CRM) -> list[Segment]:
             plugin="core",
         ))
     return found
+
+
+@hookimpl
+def schedules(crm: CRM) -> list[Schedule]:
+    from crmcore.importing.cleanup import SCHEDULE
+
+    return [SCHEDULE]

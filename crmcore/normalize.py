@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -36,10 +37,13 @@ def normalize_email(raw: str) -> str:
     return f"{local}@{domain}".lower()
 
 
+@lru_cache(maxsize=8192)
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
     """Return the phone number in E.164 (+989121234567), or raise ValueError.
 
     Numbers without a country code are read in ``default_region`` (an ISO country code such as "IR").
+    Cached: parsing is the costliest check of an imported row, and the import asks twice (duplicate keys first,
+    then validation).
     """
     text = normalize_digits(raw.strip())
     if len(text) > 40:

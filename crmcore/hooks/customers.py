@@ -59,3 +59,22 @@ def consent_changed(crm: CRM, customer: Customer, given: bool, source: str, acto
 
     Campaign senders stop mailing a customer whose consent is withdrawn, even mid-campaign.
     """
+
+
+@hookspec
+def customers_imported(crm: CRM, customer_ids: list[int], actor: User | None) -> None:
+    """A batch of customers was created by a bulk write (an import), called once per batch after it commits.
+
+    A plugin that implements this hook gets one call per batch and no ``customer_created`` call for these
+    customers, so it can react with one query (rescore them together, queue one job). A plugin that does not
+    implement it gets ``customer_created`` for each customer of the batch, as for one entered on screen.
+    """
+
+
+@hookspec
+def contacts_imported(crm: CRM, contact_ids: list[int], actor: User | None) -> None:
+    """A batch of contact people was created by a bulk write (an import), once per batch after it commits.
+
+    As with ``customers_imported``: implementing it replaces the ``contact_created`` calls for these contacts;
+    plugins that do not implement it get ``contact_created`` for each.
+    """

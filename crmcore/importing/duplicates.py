@@ -1,7 +1,7 @@
 """Finding the record a row (or an existing record) duplicates: the same email, E.164 phone or reference.
 
-Used by the import (against the database and earlier rows of the same file, which share the transaction) and
-by the duplicate finder screen and API (pairs of customers already in the database).
+Used by the import (a row at a time for leads, a batch of rows at a time with one query per kind of key for
+customers and contacts) and by the duplicate finder screen and API (pairs of customers already in the database).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from crmcore.models import Contact, ContactPoint, Customer
@@ -27,25 +27,57 @@ def find_customer(session: Session, *, external_ref: str | None = None, email: s
     return None
 
 
-def find_contact(session: Session, customer_id: int | None, *, emails: list[str] = (), phones: list[str] = (),
-                 first_name: str | None = None, last_name: str | None = None) -> tuple[int, str] | None:
-    """The first contact with one of these emails or phones, or with the same name at the same customer."""
+#: Rows per IN (...) list, well below SQLite's and PostgreSQL's limits on bound parameters.
+CHUNK = 1000
+#: What makes two records the same, in the order they are tried: a customer's reference, email and phone;
+#: a contact's email, phone, and name at the same customer.
+CUSTOMER_KEYS = ("reference", "email", "phone")
+CONTACT_KEYS = ("email", "phone", "name at the same customer")
+Keys = dict[str, dict[Any, int]]
+
+
+def name_key(customer_id: int, first_name: str, last_name: str | None) -> tuple[int, str, str]:
+    """A contact's name at its customer, compared without case (in any script, unlike SQLite's lower())."""
+    return customer_id, first_name.casefold(), (last_name or "").casefold()
+
+
+def _chunks(values: set[Any]) -> list[list[Any]]:
+    ordered = sorted(values)
+    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)] or [[]]
+
+
+def _keep_oldest(found: dict[Any, int], key: Any, record_id: int) -> None:
+    if key not in found or record_id < found[key]:
+        found[key] = record_id
+
+
+def existing_customers(session: Session, refs: set[str], emails: set[str], phones: set[str]) -> Keys:
+    """The oldest customer holding each of these references, emails (normalised) and E.164 phones."""
+    found: Keys = {label: {} for label in CUSTOMER_KEYS}
+    wanted = (("reference", Customer.external_ref, refs), ("email", Customer.email, emails),
+              ("phone", Customer.phone, phones))
+    for label, column, values in wanted:
+        for part in _chunks(values) if values else []:
+            for value, customer_id in session.execute(select(column, Customer.id).where(column.in_(part))):
+                _keep_oldest(found[label], value, customer_id)
+    return found
+
+
+def existing_contacts(session: Session, emails: set[str], phones: set[str], customer_ids: set[int]) -> Keys:
+    """The oldest contact with each of these emails and phones, and the contacts of these customers by name."""
+    found: Keys = {label: {} for label in CONTACT_KEYS}
     for kind, values in (("email", emails), ("phone", phones)):
-        if values:
-            found = session.scalar(select(ContactPoint.contact_id)
-                                   .where(ContactPoint.kind == kind, ContactPoint.value.in_(list(values)))
-                                   .order_by(ContactPoint.contact_id).limit(1))
-            if found is not None:
-                return found, kind
-    if customer_id is not None and first_name:
-        query = select(Contact.id).where(Contact.customer_id == customer_id,
-                                         func.lower(Contact.first_name) == first_name.lower())
-        query = query.where(func.lower(Contact.last_name) == last_name.lower()) if last_name \
-            else query.where(Contact.last_name.is_(None))
-        found = session.scalar(query.order_by(Contact.id).limit(1))
-        if found is not None:
-            return found, "name at the same customer"
-    return None
+        for part in _chunks(values) if values else []:
+            for value, contact_id in session.execute(select(ContactPoint.value, ContactPoint.contact_id).where(
+                    ContactPoint.kind == kind, ContactPoint.value.in_(part))):
+                _keep_oldest(found[kind], value, contact_id)
+    names = found["name at the same customer"]
+    for part in _chunks(customer_ids) if customer_ids else []:
+        for contact_id, customer_id, first, last in session.execute(
+                select(Contact.id, Contact.customer_id, Contact.first_name, Contact.last_name)
+                .where(Contact.customer_id.in_(part))):
+            _keep_oldest(names, name_key(customer_id, first, last), contact_id)
+    return found
 
 
 @dataclass(frozen=True)

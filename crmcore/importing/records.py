@@ -1,4 +1,4 @@
-"""Importing customers, contacts, deals, touchpoints and leads row by row through the services.
+"""Importing deals, touchpoints and leads row by row through the services (customers and contacts: bulk.py).
 
 Rows are written in batches: one transaction per batch, one savepoint per row, so a bad row is reported and
 undone alone while every good row is kept, and plugins get the same events as for a record entered on screen
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from crmcore.errors import CRMError, ValidationFailed
 from crmcore.importing.countries import country_code
-from crmcore.importing.duplicates import find_contact, find_customer
+from crmcore.importing.duplicates import find_customer
 from crmcore.importing.mapping import ColumnMapping, header_key
 from crmcore.importing.reader import Row
 from crmcore.importing.report import ImportReport
@@ -106,6 +106,15 @@ def begin_for_savepoints(session: Session) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _reasons(reasons: Any) -> str:
+    """Marshmallow's reasons as one line: a list, or a dict by list index for a field holding a list."""
+    if isinstance(reasons, dict):
+        return "; ".join(_reasons(value) for value in reasons.values())
+    if isinstance(reasons, list | tuple):
+        return "; ".join(_reasons(value) for value in reasons)
+    return str(reasons)
+
+
 def custom_field_key(header: str) -> str:
     return (header_key(header) or "column")[:60]
 
@@ -137,8 +146,7 @@ class RecordImporter:
         self.custom_keys = {custom_field_key(column): column for column in self.custom_columns}
         self.batch: list[Row] = []
         self.customer_cache: dict[str, int] = {}
-        self.handlers = {"customers": self._customer, "contacts": self._contact, "deals": self._deal,
-                         "touchpoints": self._touchpoint, "leads": self._lead}
+        self.handlers = {"deals": self._deal, "touchpoints": self._touchpoint, "leads": self._lead}
 
     # -- batches -------------------------------------------------------------------------------------
 
@@ -154,9 +162,7 @@ class RecordImporter:
 
     def _run_batch(self) -> None:
         rows, self.batch = self.batch, []
-        if self.custom_types is None:
-            self.custom_types = {column: infer_type([row.values.get(column) for row in rows])
-                                 for column in self.custom_columns}
+        self._sample_custom_types(rows)
         with self.crm.db.session() as session:
             tx = Transaction(session)
             begin_for_savepoints(session)
@@ -173,6 +179,11 @@ class RecordImporter:
         if self.progress is not None:
             self.progress(self.report)
 
+    def _sample_custom_types(self, rows: list[Row]) -> None:
+        if self.custom_types is None:
+            self.custom_types = {column: infer_type([row.values.get(column) for row in rows])
+                                 for column in self.custom_columns}
+
     def _one(self, tx: Transaction, row: Row) -> None:
         self.report.read += 1
         if row.error is not None:
@@ -187,26 +198,28 @@ class RecordImporter:
             del tx.events[mark:]
             self.report.skipped += 1
             return
-        except RowProblem as problem:
+        except (RowProblem, CRMError) as problem:
             del tx.events[mark:]
-            self.report.add_error(row.number, problem.reason, column=self._column(problem.field),
-                                  value=values.get(problem.field))
-            return
-        except ValidationFailed as failed:
-            del tx.events[mark:]
-            for field, reasons in failed.errors.items():
-                reason = "; ".join(map(str, reasons)) if isinstance(reasons, list) else str(reasons)
-                column = self._column(field)
-                self.report.add_error(row.number, reason, column=column, value=row.values.get(column or ""))
-            return
-        except CRMError as error:
-            del tx.events[mark:]
-            self.report.add_error(row.number, error.message)
+            for reason, column, value in self.problems(problem, row, values):
+                self.report.add_error(row.number, reason, column=column, value=value)
             return
         if outcome == "updated":
             self.report.updated += 1
         else:
             self.report.created += 1
+
+    def problems(self, error: RowProblem | CRMError, row: Row,
+                 values: dict[str, Any]) -> list[tuple[str, str | None, Any]]:
+        """What to report for a refused row: (reason, column, value) per field at fault."""
+        if isinstance(error, RowProblem):
+            return [(error.reason, self._column(error.field), values.get(error.field))]
+        if isinstance(error, ValidationFailed):
+            found = []
+            for field, reasons in error.errors.items():
+                column = self._column(field)
+                found.append((_reasons(reasons), column, row.values.get(column or "")))
+            return found
+        return [(error.message, None, None)]
 
     def _column(self, field: str) -> str | None:
         """The file column behind a service's field name (``phones.0`` -> the phone column)."""
@@ -382,25 +395,8 @@ class RecordImporter:
         self.crm.services.customers.update(existing, data, actor=self.actor, tx=tx)
         return existing, "updated"
 
-    def _customer(self, tx: Transaction, row: Row, values: dict[str, Any]) -> str:
-        data = self._customer_data(row, values)
-        if not data.get("name"):
-            raise RowProblem("name", "No name.")
-        customer_id, outcome = self._write_customer(tx, data)
-        person = self.text(values, "contact")
-        if person and outcome == "created":
-            first, _, last = person.partition(" ")
-            contact = {"customer_id": customer_id, "first_name": first, "last_name": last or None,
-                       "position": self.text(values, "position")}
-            if data.get("email"):
-                contact["emails"] = [data["email"]]
-            if data.get("phone"):
-                contact["phones"] = [data["phone"]]
-            self.crm.services.contacts.create(contact, actor=self.actor, tx=tx)
-        return outcome
-
-    def _contact(self, tx: Transaction, row: Row, values: dict[str, Any]) -> str:
-        customer_id = self.customer_id(tx, values, create=True)
+    def contact_data(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A contact row's fields as ``contacts.create`` takes them (without the customer)."""
         first, last = self.text(values, "first_name"), self.text(values, "last_name")
         if first is None:
             full = self.text(values, "name")
@@ -408,7 +404,7 @@ class RecordImporter:
                 raise RowProblem("first_name" if "first_name" in self.mapping.fields else "name", "No name.")
             first, _, rest = full.partition(" ")
             last = last or rest or None
-        data: dict[str, Any] = {"customer_id": customer_id, "first_name": first, "last_name": last}
+        data: dict[str, Any] = {"first_name": first, "last_name": last}
         for field in ("middle_name", "position"):
             value = self.text(values, field)
             if value is not None:
@@ -424,17 +420,7 @@ class RecordImporter:
         consent = self.flag(values, "marketing_consent")
         if consent is not None:
             data["marketing_consent"] = consent
-        region = tx.session.scalar(select(Customer.country).where(Customer.id == customer_id))
-        emails = [e for e in [self._normal_email(email)] if e]
-        phones = [p for p in [self._normal_phone(phone, region)] if p]
-        existing = self._duplicate(find_contact(tx.session, customer_id, emails=emails, phones=phones,
-                                                first_name=first, last_name=last))
-        if existing is None:
-            self.crm.services.contacts.create(data, actor=self.actor, tx=tx)
-            return "created"
-        data.pop("customer_id")
-        self.crm.services.contacts.update(existing, data, actor=self.actor, tx=tx)
-        return "updated"
+        return data
 
     def _status(self, values: dict[str, Any]) -> DealStatus | None:
         text = self.text(values, "status")

@@ -103,9 +103,11 @@ def _importer(crm: CRM, kind: str, mapping: Any, report: ImportReport, *, actor:
         from crmcore.importing.transactions import TransactionImporter
 
         return TransactionImporter(crm, mapping, report, **common)
+    from crmcore.importing.bulk import BULK_KINDS, BulkImporter
     from crmcore.importing.records import RecordImporter
 
     # A leads file is mostly attributes the scoring learns from, so its other columns are kept unless told not to.
     keep_columns = options.get("create_custom_fields", kind == "leads")
-    return RecordImporter(crm, kind, mapping, report, create_custom_fields=bool(keep_columns),
-                          won_value=options.get("won_value"), **common)
+    importer = BulkImporter if kind in BULK_KINDS else RecordImporter
+    return importer(crm, kind, mapping, report, create_custom_fields=bool(keep_columns),
+                    won_value=options.get("won_value"), **common)

@@ -221,11 +221,12 @@ class TransactionImporter:
             for order, reason in outcome.refused.items():
                 for line in by_order[order].lines:
                     self.report.add_error(line.row, reason, column=self.column("customer"))
-            created = set(outcome.created_orders)
+            created = set(outcome.created_orders) | set(outcome.updated_orders)
             self.report.created += outcome.deals_created
+            self.report.updated += outcome.deals_updated
             self.report.skipped += outcome.deals_skipped
             counts = self.report.counts
-            counts["orders"] += outcome.deals_created + outcome.deals_skipped
+            counts["orders"] += outcome.deals_created + outcome.deals_updated + outcome.deals_skipped
             counts["refunds"] += outcome.refunds_created
             counts["customers_created"] += outcome.customers_created
             counts["products_created"] += outcome.products_created

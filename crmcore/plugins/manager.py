@@ -141,15 +141,17 @@ class PluginManager:
 
     # -- calling hooks -----------------------------------------------------------------------------
 
-    def hook_caller(self, name: str) -> Any:
+    def hook_caller(self, name: str, without: frozenset[str] = frozenset()) -> Any:
+        """The caller of hook ``name`` on the core and the enabled plugins, leaving out the plugins ``without``."""
         if not hasattr(self.pm.hook, name):
             return _no_implementations
         enabled = self.enabled_names()
-        key = (name, enabled)
+        key = (name, enabled, without)
         caller = self._callers.get(key)
         if caller is None:
-            disabled = [self.pm.get_plugin(n) for n in self.installed if n not in enabled]
-            caller = self.pm.subset_hook_caller(name, remove_plugins=[p for p in disabled if p is not None])
+            left_out = [n for n in self.installed if n not in enabled] + sorted(without)
+            plugins = [self.pm.get_plugin(n) for n in left_out]
+            caller = self.pm.subset_hook_caller(name, remove_plugins=[p for p in plugins if p is not None])
             self._callers[key] = caller
         return caller
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from crmcore.services.activity import TaskService, TouchpointService
 from crmcore.services.base import Transaction, transaction
+from crmcore.services.bulk import BulkRecordService
 from crmcore.services.catalog import ProductService
 from crmcore.services.contacts import ContactService
 from crmcore.services.custom_field_definitions import CustomFieldService
@@ -34,6 +35,7 @@ class Services:
         self.workspace = WorkspaceService(crm)
         self.personal_data = PersonalDataService(crm)
         self.purchases = PurchaseService(crm)
+        self.bulk = BulkRecordService(crm)
 
 
 __all__ = ["Services", "Transaction", "transaction"]

@@ -3,8 +3,10 @@
 The transactions import sends hundreds of thousands of invoice lines; one ORM flush per row would take hours.
 Here one batch of orders is written in one transaction with a handful of multi-row INSERTs (customers, products,
 deals, deal lines, audit entries), and then, after the commit, the same events the deal service fires
-(``customer_created``, ``deal_created``, ``deal_won``) are fired for every record created, so plugins such as
-loyalty see a bulk import exactly as they see a purchase entered on screen.
+(``deal_created``, ``deal_won``, and ``customers_imported`` or ``customer_created`` for new customers) are fired
+for every record created, so plugins such as loyalty see a bulk import exactly as they see a purchase entered on
+screen. An order already recorded is skipped, recorded again, or (``on_duplicate="update"``) replaced by the
+file's version: its customer, date, amount and lines, with ``deal_updated`` fired when something changed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from crmcore import policy
 from crmcore.db import utcnow
 from crmcore.errors import ValidationFailed
 from crmcore.models import AuditEntry, Customer, Deal, DealLine, DealStatus, LifecycleStage, Product
-from crmcore.services.base import Service, fire
+from crmcore.services.base import Service, audit, fire
+from crmcore.services.bulk_events import CUSTOMERS_IMPORTED, fire_bulk, listened
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,7 +36,6 @@ CENT = Decimal("0.01")
 #: Rows per IN (...) list, well below SQLite's and PostgreSQL's limits on bound parameters.
 CHUNK = 500
 OnDuplicate = Literal["skip", "update", "create"]
-WEBHOOKS = "core.webhooks"  # the name the plugin manager registers the webhook hook implementations under
 
 
 @dataclass
@@ -88,15 +90,21 @@ class PurchaseOutcome:
     deals_created: int = 0
     refunds_created: int = 0
     deals_skipped: int = 0
+    #: Orders already recorded and replaced by the batch's version (on_duplicate="update").
+    deals_updated: int = 0
     customers_created: int = 0
     products_created: int = 0
     #: order -> reason, for orders refused as a whole (e.g. a customer owned by another user).
     refused: dict[str, str] = field(default_factory=dict)
     created_orders: list[str] = field(default_factory=list)
     skipped_orders: list[str] = field(default_factory=list)
+    updated_orders: list[str] = field(default_factory=list)
+    #: (deal id, the batch's version) of orders to replace: filled while writing, emptied once replaced.
+    replace: list[tuple[int, Purchase]] = field(default_factory=list, repr=False)
 
     def add(self, other: PurchaseOutcome) -> None:
-        for name in ("deals_created", "refunds_created", "deals_skipped", "customers_created", "products_created"):
+        for name in ("deals_created", "refunds_created", "deals_skipped", "deals_updated", "customers_created",
+                     "products_created"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.refused.update(other.refused)
 
@@ -128,14 +136,14 @@ class PurchaseService(Service):
                memory: DryRunMemory | None = None) -> PurchaseOutcome:
         """Record a batch of orders in one transaction; orders already recorded (same ``order``) are skipped.
 
-        ``on_duplicate="create"`` records them again. ``dry_run`` writes nothing and counts what would be
-        created; pass the same ``memory`` to successive dry-run batches of one file. Events are fired after the
-        commit for every customer and deal created.
+        ``on_duplicate="create"`` records them again; ``"update"`` replaces each one's customer, date, amount
+        and lines with the batch's (an order whose lines are unchanged counts as skipped). ``dry_run`` writes
+        nothing and counts what would happen; pass the same ``memory`` to successive dry-run batches of one
+        file. Events are fired after the commit for every customer and deal created or updated.
         """
         policy.require(actor, "customers")
-        if on_duplicate not in ("skip", "create"):
-            raise ValidationFailed({"on_duplicate": [
-                "Orders already imported can be skipped or imported again (create); they are not updated."]})
+        if on_duplicate not in ("skip", "update", "create"):
+            raise ValidationFailed({"on_duplicate": ["Choose one of skip, update, create."]})
         batch = list(purchases)
         outcome = PurchaseOutcome()
         if not batch:
@@ -146,8 +154,9 @@ class PurchaseService(Service):
                 session.rollback()
             return outcome
         with self.crm.db.session() as session:
-            created = self._write(session, batch, actor, on_duplicate, outcome)
-        self._fire_events(actor, *created)
+            customer_ids, deal_ids, updated = self._write(session, batch, actor, on_duplicate, outcome)
+        self._fire_events(actor, customer_ids, deal_ids)
+        self._fire_updates(actor, updated)
         return outcome
 
     # -- shared look-ups -----------------------------------------------------------------------------
@@ -187,13 +196,14 @@ class PurchaseService(Service):
 
     def _new_orders(self, session: Session, batch: list[Purchase], on_duplicate: OnDuplicate,
                     outcome: PurchaseOutcome, already: set[str] | None = None) -> list[Purchase]:
-        known = set() if on_duplicate == "create" else set(
-            self._existing(session, Deal.external_ref, Deal.id, [p.order for p in batch]))
-        if already and on_duplicate != "create":
-            known |= already & {p.order for p in batch}
+        """The orders to create; with ``update`` those recorded before go to ``outcome.replace``."""
+        known = {} if on_duplicate == "create" else self._existing(
+            session, Deal.external_ref, Deal.id, [p.order for p in batch])
         fresh = []
         for purchase in batch:
-            if purchase.order in known:
+            if purchase.order in known and on_duplicate == "update":
+                outcome.replace.append((known[purchase.order], purchase))
+            elif purchase.order in known or (already and on_duplicate != "create" and purchase.order in already):
                 outcome.deals_skipped += 1
                 outcome.skipped_orders.append(purchase.order)
             else:
@@ -207,9 +217,14 @@ class PurchaseService(Service):
         customers = self._customers(session, batch)
         batch = self._refuse_foreign(batch, customers, actor, outcome)
         fresh = self._new_orders(session, batch, on_duplicate, outcome, memory.orders)
-        new_refs = {p.customer_ref for p in fresh} - set(customers) - memory.customers
-        skus = {line.sku for p in fresh for line in p.lines if line.sku}
-        new_skus = skus - set(self._existing(session, Product.sku, Product.id, skus)) - memory.products
+        replaced = [purchase for _, purchase in outcome.replace]
+        new_refs = {p.customer_ref for p in fresh + replaced} - set(customers) - memory.customers
+        skus = {line.sku for p in fresh + replaced for line in p.lines if line.sku}
+        products = self._existing(session, Product.sku, Product.id, skus)
+        new_skus = skus - set(products) - memory.products
+        for deal, purchase in self._deals_to_replace(session, outcome):
+            customer_id = customers.get(purchase.customer_ref, (None,))[0]
+            self._count_replacement(outcome, purchase, _differences(deal, purchase, customer_id, products))
         outcome.customers_created += len(new_refs)
         outcome.products_created += len(new_skus)
         outcome.deals_created += len(fresh)
@@ -222,18 +237,19 @@ class PurchaseService(Service):
     # -- writing -------------------------------------------------------------------------------------
 
     def _write(self, session: Session, batch: list[Purchase], actor: User | None, on_duplicate: OnDuplicate,
-               outcome: PurchaseOutcome) -> tuple[list[int], list[int]]:
+               outcome: PurchaseOutcome) -> tuple[list[int], list[int], dict[int, dict[str, Any]]]:
         now = utcnow()
         actor_id = actor.id if actor is not None else None
         customers = self._customers(session, batch)
         batch = self._refuse_foreign(batch, customers, actor, outcome)
         fresh = self._new_orders(session, batch, on_duplicate, outcome)
-        # Two orders of one file may repeat an order reference with on_duplicate=create; keep file order.
-        if not fresh:
-            return [], []
+        # Orders replaced by the batch's version may name customers and products not seen before, too.
+        needed = fresh + [purchase for _, purchase in outcome.replace]
+        if not needed:
+            return [], [], {}
 
         new_customers: dict[str, dict[str, Any]] = {}
-        for purchase in fresh:
+        for purchase in needed:
             if purchase.customer_ref not in customers and purchase.customer_ref not in new_customers:
                 new_customers[purchase.customer_ref] = {
                     "kind": "organisation", "name": (purchase.customer_name
@@ -252,8 +268,15 @@ class PurchaseService(Service):
                 customers[ref] = (customer_id, actor_id)
                 created_customer_ids.append(customer_id)
         outcome.customers_created += len(created_customer_ids)
+        if created_customer_ids:
+            session.connection().execute(insert(AuditEntry.__table__), [
+                {"at": now, "user_id": actor_id, "entity": "customer", "entity_id": customer_id,
+                 "action": "create", "changes": {"source": [None, "import"]}} for customer_id in created_customer_ids])
 
-        products = self._products(session, fresh, now, outcome)
+        products = self._products(session, needed, now, outcome)
+        updated = self._replace(session, outcome, customers, products, actor)
+        if not fresh:
+            return created_customer_ids, [], updated
         stage = self._won_stage(session)
         deal_rows = []
         for purchase in fresh:
@@ -278,10 +301,6 @@ class PurchaseService(Service):
         ]
         connection.execute(insert(DealLine.__table__), line_rows)
         audit_rows = [
-            {"at": now, "user_id": actor_id, "entity": "customer", "entity_id": customer_id, "action": "create",
-             "changes": {"source": [None, "import"]}}
-            for customer_id in created_customer_ids
-        ] + [
             {"at": now, "user_id": actor_id, "entity": "deal", "entity_id": deal_id, "action": "create",
              "changes": {"title": [None, row["title"]], "amount": [None, str(row["amount"])],
                          "status": [None, "won"], "source": [None, "import"]}}
@@ -291,7 +310,7 @@ class PurchaseService(Service):
         outcome.deals_created += len(deal_ids)
         outcome.refunds_created += sum(1 for row in deal_rows if row["amount"] < 0)
         outcome.created_orders.extend(p.order for p in fresh)
-        return created_customer_ids, deal_ids
+        return created_customer_ids, deal_ids, updated
 
     def _products(self, session: Session, fresh: list[Purchase], now: datetime,
                   outcome: PurchaseOutcome) -> dict[str, int]:
@@ -317,37 +336,70 @@ class PurchaseService(Service):
             outcome.products_created += len(missing)
         return products
 
+    # -- replacing orders recorded before ------------------------------------------------------------
+
+    @staticmethod
+    def _deals_to_replace(session: Session, outcome: PurchaseOutcome) -> list[tuple[Deal, Purchase]]:
+        by_id = {deal_id: purchase for deal_id, purchase in outcome.replace}
+        outcome.replace = []
+        deals: dict[int, Deal] = {}
+        for part in chunks(sorted(by_id)):
+            deals.update((deal.id, deal) for deal in session.scalars(
+                select(Deal).where(Deal.id.in_(part)).options(selectinload(Deal.lines))))
+        return [(deals[deal_id], purchase) for deal_id, purchase in by_id.items()]
+
+    @staticmethod
+    def _count_replacement(outcome: PurchaseOutcome, purchase: Purchase, changes: dict[str, Any]) -> None:
+        if changes:
+            outcome.deals_updated += 1
+            outcome.updated_orders.append(purchase.order)
+        else:
+            outcome.deals_skipped += 1
+            outcome.skipped_orders.append(purchase.order)
+
+    def _replace(self, session: Session, outcome: PurchaseOutcome, customers: dict[str, Any],
+                 products: dict[str, int], actor: User | None) -> dict[int, dict[str, Any]]:
+        """Give orders recorded before the batch's customer, date, amount, currency and lines; returns the
+        changes per deal id, for those that changed."""
+        updated: dict[int, dict[str, Any]] = {}
+        for deal, purchase in self._deals_to_replace(session, outcome):
+            changes = _differences(deal, purchase, customers[purchase.customer_ref][0], products)
+            self._count_replacement(outcome, purchase, changes)
+            if not changes:
+                continue
+            for name, (_, new) in changes.items():
+                if name != "lines":
+                    setattr(deal, name, new)
+            if "lines" in changes:
+                deal.lines = [DealLine(product_id=product_id, description=description, quantity=quantity,
+                                       unit_price=unit_price, unit_cost=Decimal("0"))
+                              for product_id, description, quantity, unit_price in _lines(purchase, products)]
+            updated[deal.id] = changes
+        session.flush()
+        for deal_id, changes in updated.items():
+            audit(session, actor, "deal", deal_id, "update", {**changes, "source": [None, "import"]})
+        return updated
+
     def _won_stage(self, session: Session) -> Any:
         pipeline = self.crm.services.pipelines.default(session)
         return next(stage for stage in pipeline.stages if stage.is_won)
 
     # -- events --------------------------------------------------------------------------------------
 
-    def _listened(self, *hook_names: str) -> bool:
-        """Whether anyone gets these events: an enabled plugin, or a webhook subscribed to one of them.
-
-        When no one does, the records are not loaded back just to fire events nobody receives.
-        """
-        from crmcore.webhooks.service import subscriptions
-
-        for name in hook_names:
-            caller = getattr(self.crm.hook, name)
-            impls = caller.get_hookimpls() if hasattr(caller, "get_hookimpls") else []
-            if any(impl.plugin_name != WEBHOOKS for impl in impls):
-                return True
-            if impls and subscriptions.for_event(self.crm, name):
-                return True
-        return False
+    def _fire_updates(self, actor: User | None, updated: dict[int, dict[str, Any]]) -> None:
+        if not updated or not listened(self.crm, self.crm.hook.deal_updated, "deal_updated"):
+            return
+        for part in chunks(sorted(updated)):
+            with self.crm.db.session() as session:
+                deals = session.scalars(select(Deal).where(Deal.id.in_(part)).order_by(Deal.id)
+                                        .options(selectinload(Deal.lines))).all()
+            for deal in deals:
+                fire(self.crm, "deal_updated", deal=deal, changes=updated[deal.id], actor=actor)
 
     def _fire_events(self, actor: User | None, customer_ids: list[int], deal_ids: list[int]) -> None:
-        if customer_ids and self._listened("customer_created"):
-            for part in chunks(customer_ids):
-                with self.crm.db.session() as session:
-                    customers = session.scalars(select(Customer).where(Customer.id.in_(part))
-                                                .order_by(Customer.id)).all()
-                for customer in customers:
-                    fire(self.crm, "customer_created", customer=customer, actor=actor)
-        if deal_ids and self._listened("deal_created", "deal_won", "deal_lost"):
+        fire_bulk(self.crm, CUSTOMERS_IMPORTED, customer_ids, actor, _customers_by_id)
+        if deal_ids and any(listened(self.crm, getattr(self.crm.hook, name), name)
+                            for name in ("deal_created", "deal_won")):
             for part in chunks(deal_ids):
                 with self.crm.db.session() as session:
                     deals = session.scalars(select(Deal).where(Deal.id.in_(part)).order_by(Deal.id)
@@ -355,3 +407,29 @@ class PurchaseService(Service):
                 for deal in deals:
                     fire(self.crm, "deal_created", deal=deal, actor=actor)
                     fire(self.crm, "deal_won", deal=deal, actor=actor)
+
+
+def _customers_by_id(session: Session, ids: Sequence[int]) -> list[Customer]:
+    return list(session.scalars(select(Customer).where(Customer.id.in_(list(ids))).order_by(Customer.id)))
+
+
+def _lines(purchase: Purchase, products: dict[str, int]) -> list[tuple[int | None, str, Decimal, Decimal]]:
+    return [(products.get(line.sku) if line.sku else None, (line.product_name or line.sku or "")[:300],
+             line.quantity, line.unit_price) for line in purchase.lines]
+
+
+def _differences(deal: Deal, purchase: Purchase, customer_id: int | None,
+                 products: dict[str, int]) -> dict[str, Any]:
+    """What replacing a recorded order by ``purchase`` changes: field -> (old, new); lines as their count."""
+    changes: dict[str, Any] = {}
+    for name, new in (("customer_id", customer_id), ("amount", purchase.amount),
+                      ("closed_on", purchase.occurred_on), ("currency", purchase.currency or "USD")):
+        old = getattr(deal, name)
+        if old != new:
+            changes[name] = (old, new)
+    old_lines = [(line.product_id, line.description, line.quantity, line.unit_price)
+                 for line in sorted(deal.lines, key=lambda line: line.id)]
+    new_lines = _lines(purchase, products)
+    if old_lines != new_lines:
+        changes["lines"] = (len(old_lines), len(new_lines))
+    return changes

@@ -164,3 +164,48 @@ def test_cli_imports_transactions_and_prints_the_counts(crm, crm_settings, invoi
     assert "4 orders were imported as won deals (1 refunds, 5 lines)" in result.stdout
     assert "1 rows failed" in result.stdout
     assert (tmp_path / "out.csv").exists()
+
+
+def test_on_duplicate_update_replaces_an_order_already_imported_with_the_files_lines(crm, invoices):
+    run_import(crm, "transactions", invoices(LINES[0], LINES[1]), UCI_MAP)
+    corrected = "536365,71053,WHITE METAL LANTERN,4,12/1/2010 8:26,3.39,17850.0,United Kingdom"
+
+    report = run_import(crm, "transactions", invoices(LINES[0], corrected), UCI_MAP, on_duplicate="update")
+
+    (order,) = deals_by_ref(crm).values()
+    with crm.db.session() as session:
+        lines = sorted((line.description, line.quantity) for line in session.scalars(select(DealLine)))
+    assert lines == [("WHITE HANGING HEART T-LIGHT HOLDER", 6), ("WHITE METAL LANTERN", 4)]
+    assert order.amount == Decimal("28.86")
+    assert (report.created, report.updated, report.skipped) == (0, 1, 0)
+
+
+def test_on_duplicate_update_leaves_an_unchanged_order_alone(recording_crm, calls, invoices):
+    run_import(recording_crm, "transactions", invoices(), UCI_MAP)
+    calls.clear()
+
+    again = run_import(recording_crm, "transactions", invoices(), UCI_MAP, on_duplicate="update")
+
+    assert (again.created, again.updated, again.skipped) == (0, 0, 4)
+    assert count(recording_crm, Deal) == 4 and "deal_updated" not in event_names(calls)
+
+
+def test_hook_deal_updated_fires_for_an_order_replaced_by_an_import(recording_crm, calls, invoices):
+    run_import(recording_crm, "transactions", invoices(LINES[2]), UCI_MAP)
+    calls.clear()
+
+    run_import(recording_crm, "transactions", invoices(LINES[2].replace(",6,", ",8,")), UCI_MAP,
+               on_duplicate="update")
+
+    (changes,) = [kwargs["changes"] for name, kwargs in calls if name == "deal_updated"]
+    assert changes["amount"] == (Decimal("11.10"), Decimal("14.80")) and "lines" in changes
+
+
+def test_a_dry_run_with_update_counts_the_orders_that_would_change(crm, invoices):
+    run_import(crm, "transactions", invoices(LINES[0], LINES[2]), UCI_MAP)
+
+    report = run_import(crm, "transactions", invoices(LINES[0], LINES[2].replace(",6,", ",8,")), UCI_MAP,
+                        on_duplicate="update", dry_run=True)
+
+    assert (report.updated, report.skipped) == (1, 1)
+    assert deals_by_ref(crm)["536366"].amount == Decimal("11.10")
