@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 STAMP := $(VENV)/.installed
+# Test processes per pass (pytest-xdist): each has its own database and Redis prefix.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-sqlite test-postgresql lint services bench clean
 
@@ -25,10 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test-sqlite: $(STAMP)
-	CRM_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not dataset"
+	CRM_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not browser and not dataset"
 
 test-postgresql: $(STAMP) services
-	CRM_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider
+	CRM_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 test: $(STAMP) services lint test-sqlite test-postgresql
 
