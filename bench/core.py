@@ -163,7 +163,7 @@ class WebBench:
         return elapsed, len(statements)
 
     def list_figures(self, deep_page: int, repeat: int) -> list[dict[str, Any]]:
-        from crmcore.web.admin.keyset import Cursor
+        from crmcore import keyset
 
         first = self.url("customers.index_view")
         with self.crm.db.engine.connect() as connection:
@@ -172,7 +172,7 @@ class WebBench:
         if boundary is None:
             raise BenchmarkError(f"the data set has fewer than {deep_page * PAGE} customers")
         # The page a user reaches by following "next" deep_page times: its link carries the last row seen.
-        deep = self.url("customers.index_view", after=Cursor(boundary, boundary).encode())
+        deep = self.url("customers.index_view", after=keyset.encode([boundary, boundary]))
         base = f"SELECT {LIST_COLUMNS} FROM customers"
         return [
             figure("customer list: first page", self.get_ms(first, repeat), "ms",

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import abort, current_app, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import and_, or_
 from sqlalchemy.sql import Select
 
-from crmcore import policy
+from crmcore import keyset, policy
 from crmcore.errors import ValidationFailed
 from crmcore.models import User
 
@@ -71,69 +65,34 @@ def owns_only(actor: User) -> bool:
 # -- keyset pagination ---------------------------------------------------------------------------------
 
 
-def _encode(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime | date) else str(v) if isinstance(v, Decimal)
-                      else v for v in values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]}) from None
-    if not isinstance(values, list) or len(values) != 3:
-        raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]})
-    return values
-
-
-def _typed(column: Any, value: Any) -> Any:
-    python_type = column.type.python_type
-    try:
-        if value is None:
-            return None
-        if python_type is datetime:
-            return datetime.fromisoformat(value)
-        if python_type is date:
-            return date.fromisoformat(value)
-        if python_type is Decimal:
-            return Decimal(value)
-        if python_type is int:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError
-            return value
-        return str(value)
-    except (ValueError, TypeError, InvalidOperation):
-        raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]}) from None
+NOT_OURS = "Not a cursor this API gave out."
 
 
 def keyset_page(session: Any, query: Select, model: Any, sort: str, limit: int, cursor: str | None,
                 sorts: dict[str, Any]) -> tuple[list[Any], str | None]:
     """One page ordered by ``sort`` (a key of ``sorts``, "-" for descending) then id: fast at any depth."""
     descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    column = sorts[key]
+    column = sorts[sort.lstrip("-")]
     ident = model.id
     if cursor:
-        sort_key, last_value, last_id = _decode(cursor)
-        if sort_key != sort or isinstance(last_id, bool) or not isinstance(last_id, int):
+        try:
+            sort_key, last_value, last_id = keyset.decode(cursor, 3)
+        except keyset.BadCursor:
+            raise ValidationFailed({"cursor": [NOT_OURS]}) from None
+        if sort_key != sort:
             raise ValidationFailed({"cursor": ["This cursor belongs to another sort order."]})
-        last_value = _typed(column, last_value)
-        if column is ident:
-            query = query.where(ident < last_id if descending else ident > last_id)
-        elif descending:
-            query = query.where(or_(column < last_value, and_(column == last_value, ident < last_id)))
-        else:
-            query = query.where(or_(column > last_value, and_(column == last_value, ident > last_id)))
-    order = [column.desc(), ident.desc()] if descending else [column.asc(), ident.asc()]
-    if column is ident:
-        order = order[:1]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)).unique())
+        try:
+            last_id = keyset.row_id(last_id)
+            last_value = last_id if column is ident else keyset.typed(column, last_value)
+        except keyset.BadCursor:
+            raise ValidationFailed({"cursor": [NOT_OURS]}) from None
+        query = query.where(keyset.seek(column, ident, last_value, last_id, descending))
+    rows = list(session.scalars(query.order_by(*keyset.order(column, ident, descending)).limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([sort, getattr(last, column.key), last.id])
+        next_cursor = keyset.encode([sort, getattr(last, column.key), last.id])
     return rows, next_cursor
 
 

@@ -19,12 +19,11 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, select
 from werkzeug.datastructures import ImmutableMultiDict
 
-from crmcore import policy
+from crmcore import keyset, policy
 from crmcore.errors import CRMError, ValidationFailed
 from crmcore.models import User
 from crmcore.normalize import normalize_digits
 from crmcore.runtime import CRM
-from crmcore.web.admin import keyset
 from crmcore.web.admin.search import record_search
 
 
@@ -89,7 +88,7 @@ class SecureModelView(AccessMixin, ModelView):
     page_size = 50
     can_set_page_size = False
     # A full COUNT(*) over a million rows on every page view is the slowest part of a list: pages get
-    # "previous / next" instead of numbered links, and those links seek by keyset (see keyset.py).
+    # "previous / next" instead of numbered links, and those links seek by keyset (crmcore/keyset.py).
     simple_list_pager = True
     list_template = "crm/list.html"
 
@@ -105,18 +104,29 @@ class SecureModelView(AccessMixin, ModelView):
         column = keyset.sortable_column(self.model, attribute)
         return (column, descending) if column is not None else None
 
+    def _cursor(self, column: Any) -> tuple[Any, int, bool] | None:
+        """The position a "next" (``?after=``) or "previous" (``?before=``) link carries, and whether it reads
+        backwards; None on the first page or for a cursor that is not ours (the list starts over)."""
+        text, backwards = (request.args["before"], True) if request.args.get("before") else (
+            request.args.get("after"), False)
+        if not text:
+            return None
+        try:
+            value, last_id = keyset.decode(text, 2)
+            return keyset.typed(column, value), keyset.row_id(last_id), backwards
+        except keyset.BadCursor:
+            return None
+
     def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
         sorting = self._keyset_order(sort_column, sort_desc)
         g.crm_keyset = None
         if sorting is None:
             return super()._apply_sorting(query, joins, sort_column, sort_desc)
         column, descending = sorting
-        after, before = request.args.get("after"), request.args.get("before")
-        cursor = (keyset.decode_cursor(before, column, backwards=True) if before
-                  else keyset.decode_cursor(after, column, backwards=False))
-        reading_desc = descending != bool(cursor and cursor.backwards)
+        cursor = self._cursor(column)
+        reading_desc = descending != bool(cursor and cursor[2])
         if cursor is not None:
-            query = query.filter(keyset.seek(column, self.model.id, cursor, reading_desc))
+            query = query.filter(keyset.seek(column, self.model.id, cursor[0], cursor[1], reading_desc))
         g.crm_keyset = {"column": column, "cursor": cursor}
         return query.order_by(*keyset.order(column, self.model.id, reading_desc)), joins
 
@@ -139,16 +149,19 @@ class SecureModelView(AccessMixin, ModelView):
         size = page_size or self.page_size
         rows, more = list(rows[:size]), len(rows) > size
         cursor, column = state["cursor"], state["column"]
-        backwards = bool(cursor and cursor.backwards)
+        backwards = bool(cursor and cursor[2])
         if backwards:
             rows.reverse()
+        came_from_before = cursor is not None or bool(page)
+
+        def position(row: Any) -> str:
+            return keyset.encode([getattr(row, column.key), row.id])
+
         g.crm_keyset_pager = {
-            "first": self._page_url() if (cursor is not None or page) else None,
-            "previous": (self._page_url(before=keyset.row_cursor(rows[0], column).encode())
-                         if rows and ((more and backwards) or (not backwards and (cursor is not None or page)))
-                         else None),
-            "next": (self._page_url(after=keyset.row_cursor(rows[-1], column).encode())
-                     if rows and (backwards or more) else None),
+            "first": self._page_url() if came_from_before else None,
+            "previous": (self._page_url(before=position(rows[0]))
+                         if rows and (more if backwards else came_from_before) else None),
+            "next": self._page_url(after=position(rows[-1])) if rows and (backwards or more) else None,
         }
         return count, rows
 
