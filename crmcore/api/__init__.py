@@ -80,8 +80,9 @@ def init_api(app: Flask, crm: CRM) -> Api:
     from crmcore.api.docs import blueprint as docs
     from crmcore.api.imports import blp as imports
     from crmcore.api.resources import core_blueprints
+    from crmcore.api.webhooks import blp as webhooks
 
-    for blueprint in [*core_blueprints(), *BLUEPRINTS, imports]:
+    for blueprint in [*core_blueprints(), *BLUEPRINTS, imports, webhooks]:
         _register(api, app, blueprint, f"{API_PREFIX}{blueprint.url_prefix}")
     for plugin_name, blueprint in crm.plugins.contributions("api_blueprints", crm=crm):
         _register(api, app, blueprint, f"{API_PREFIX}/{blueprint.url_prefix or blueprint.name}".replace("//", "/"),

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from crmcore import policy
 from crmcore.db import utcnow
-from crmcore.errors import NotFound, ValidationFailed
+from crmcore.errors import NotFound, Refused, ValidationFailed
+from crmcore.jobs.queue import JobsUnavailable
 from crmcore.models import Webhook, WebhookDelivery
 from crmcore.services.base import audit, jsonable
 
@@ -120,6 +121,47 @@ class WebhookService:
             audit(session, actor, "webhook", webhook_id, "delete", {"url": [webhook.url, None]})
         subscriptions.forget()
 
+    def get(self, webhook_id: int, actor: User | None = None) -> Webhook:
+        policy.require(actor, "settings")
+        with self.crm.db.session() as session:
+            webhook = session.get(Webhook, webhook_id)
+            if webhook is None:
+                raise NotFound(f"No webhook with id {webhook_id}.")
+            return webhook
+
+    def set_active(self, webhook_id: int, active: bool, actor: User | None = None) -> Webhook:
+        """Pause or resume a webhook: while paused its events are not queued (nothing is stored for later)."""
+        policy.require(actor, "settings")
+        with self.crm.db.session() as session:
+            webhook = session.get(Webhook, webhook_id)
+            if webhook is None:
+                raise NotFound(f"No webhook with id {webhook_id}.")
+            if webhook.active != active:
+                audit(session, actor, "webhook", webhook_id, "update", {"active": [webhook.active, active]})
+                webhook.active = active
+        subscriptions.forget()
+        return self.get(webhook_id, actor)
+
+    def redeliver(self, delivery_id: int, actor: User | None = None) -> WebhookDelivery:
+        """Queue a failed delivery once more, with the same body (receivers tell repeats by X-CRM-Delivery)."""
+        policy.require(actor, "settings")
+        with self.crm.db.session() as session:
+            delivery = session.get(WebhookDelivery, delivery_id)
+            if delivery is None:
+                raise NotFound(f"No delivery with id {delivery_id}.")
+            if delivery.status != "failed":
+                raise Refused("Only a failed delivery can be sent again.")
+            delivery.status, delivery.error = "pending", None
+            audit(session, actor, "webhook", delivery.webhook_id, "redeliver", {"delivery": [None, delivery_id]})
+        try:
+            self._enqueue([delivery_id])
+        except JobsUnavailable:
+            with self.crm.db.session() as session:
+                session.get(WebhookDelivery, delivery_id).status = "failed"
+            raise
+        with self.crm.db.session() as session:
+            return session.get(WebhookDelivery, delivery_id)
+
     def deliveries(self, webhook_id: int, limit: int = 100, actor: User | None = None) -> list[WebhookDelivery]:
         policy.require(actor, "settings")
         with self.crm.db.session() as session:
@@ -139,6 +181,10 @@ class WebhookService:
             session.add_all(deliveries)
             session.flush()
             ids = [delivery.id for delivery in deliveries]
+        self._enqueue(ids)
+        return ids
+
+    def _enqueue(self, ids: list[int]) -> None:
         from rq import Retry
 
         for delivery_id in ids:
@@ -146,4 +192,3 @@ class WebhookService:
                 "crmcore.jobs.runner.run", DELIVER, "core", (delivery_id,), {},
                 retry=Retry(max=len(BACKOFF_SECONDS), interval=list(BACKOFF_SECONDS)),
                 job_timeout=60, result_ttl=3600, failure_ttl=7 * 24 * 3600)
-        return ids

@@ -3,71 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from rq import SimpleWorker
-from sqlalchemy import select
 
 from crmcore.errors import PermissionDenied, ValidationFailed
-from crmcore.jobs import runner
-from crmcore.models import WebhookDelivery
-from crmcore.webhooks import WebhookService, service, sign
-
-
-class Receiver:
-    """An HTTP server in a thread that answers with the queued status codes (then 200) and keeps requests."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": self.headers, "body": body})
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def quick_retries(monkeypatch):
-    """Retry at once instead of after minutes, so one burst of the worker sees every attempt."""
-    monkeypatch.setattr(service, "BACKOFF_SECONDS", [0, 0])
-
-
-def work_off(crm) -> None:
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
-
-
-def deliveries(crm) -> list[WebhookDelivery]:
-    with crm.db.session() as session:
-        return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+from crmcore.webhooks import WebhookService, sign
+from tests.webhooks.receiver import deliveries, work_off
 
 
 def test_a_won_deal_is_posted_signed_to_the_registered_url(crm, receiver):

@@ -28,11 +28,14 @@ def init_admin(app: Flask, crm: CRM) -> Admin:
     from crmcore.web.admin.duplicates import DuplicatesView
     from crmcore.web.admin.imports import ImportView
     from crmcore.web.admin.tokens import TokensView
+    from crmcore.web.admin.webhooks import WebhooksView
 
     admin.add_view(ImportView(name=lazy_gettext("Import"), endpoint="imports", category=lazy_gettext("Data")))
     admin.add_view(DuplicatesView(name=lazy_gettext("Duplicates"), endpoint="duplicates",
                                   category=lazy_gettext("Data")))
     admin.add_view(TokensView(name=lazy_gettext("API tokens"), endpoint="tokens", category=lazy_gettext("Data")))
+    admin.add_view(WebhooksView(name=lazy_gettext("Webhooks"), endpoint="webhooks", url="/webhooks",
+                                category=lazy_gettext("Data")))
     for plugin_name, view in crm.plugins.contributions("admin_views", crm=crm):
         view.plugin = plugin_name
         if getattr(view, "session", False) is None:  # a model view built with session=None gets the request's
