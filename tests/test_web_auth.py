@@ -118,3 +118,33 @@ def test_passwords_and_tokens_are_stored_hashed(crm, make_user):
 
     assert "correct horse battery" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
     assert token not in digests and len(digests[0]) == 64
+
+
+def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(crm, make_user):
+    from datetime import timedelta
+
+    from crmcore.models import ApiToken
+
+    token, record = crm.services.users.create_token(make_user("staff").id, "shop")
+
+    def last_used():
+        with crm.db.session() as session:
+            return session.get(ApiToken, record.id).last_used_at
+
+    assert crm.services.users.user_for_token(token) is not None
+    first = last_used()
+    crm.services.users.user_for_token(token)
+    assert first is not None and last_used() == first
+    with crm.db.session() as session:
+        session.get(ApiToken, record.id).last_used_at = first - timedelta(minutes=2)
+    crm.services.users.user_for_token(token)
+    assert last_used() > first - timedelta(minutes=2)
+
+
+def test_a_token_of_a_deactivated_user_does_not_authenticate(crm, make_user):
+    user = make_user("staff")
+    token, _record = crm.services.users.create_token(user.id, "shop")
+
+    crm.services.users.update(user.id, {"active": False})
+
+    assert crm.services.users.user_for_token(token) is None

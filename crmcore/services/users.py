@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from crmcore.schemas import UserSchema
 from crmcore.services.base import Service, apply_changes, audit
 
 TOKEN_PREFIX = "crm_"  # noqa: S105 - a public prefix, not a secret
+LAST_USED_PRECISION = timedelta(minutes=1)
 # A constant hash to compare against when the account does not exist, so timing does not reveal accounts.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -113,18 +114,25 @@ class UserService(Service):
             audit(t.session, actor, "api_token", record.id, "revoke", {})
 
     def user_for_token(self, token: str) -> User | None:
+        """The active user a token acts as, or None. One query; "last used" is written at most once a minute,
+        so a busy integration does not turn every read into a write."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
         with self.crm.db.session() as session:
-            record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+            row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                                  .where(ApiToken.token_hash == hash_token(token))).one_or_none()
+            if row is None:
+                return None
+            record, user = row
             now = utcnow()
-            if record is None or record.revoked_at is not None:
+            expires_at, last_used_at = _aware(record.expires_at, now), _aware(record.last_used_at, now)
+            if record.revoked_at is not None or (expires_at is not None and expires_at <= now):
                 return None
-            expires_at = record.expires_at
-            if expires_at is not None and expires_at.tzinfo is None:
-                expires_at = expires_at.replace(tzinfo=now.tzinfo)
-            if expires_at is not None and expires_at <= now:
-                return None
-            record.last_used_at = now
-            user = session.get(User, record.user_id)
-            return user if user is not None and user.active else None
+            if last_used_at is None or now - last_used_at >= LAST_USED_PRECISION:
+                record.last_used_at = now
+            return user if user.active else None
+
+
+def _aware(value: datetime | None, now: datetime) -> datetime | None:
+    """SQLite gives back naive datetimes; they were written in UTC."""
+    return value.replace(tzinfo=now.tzinfo) if value is not None and value.tzinfo is None else value
