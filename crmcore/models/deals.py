@@ -70,6 +70,7 @@ class Deal(TimestampMixin, Base):
     __tablename__ = "deals"
     __table_args__ = (
         Index("ix_deals_customer_status", "customer_id", "status", "closed_on"),
+        Index("ix_deals_customer_id", "customer_id", "id"),
         Index("ix_deals_stage_id", "stage_id", "status"),
         Index("ix_deals_status_closed", "status", "closed_on"),
         Index("ix_deals_owner_id", "owner_id"),

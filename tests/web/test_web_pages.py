@@ -88,6 +88,24 @@ def test_the_timeline_pages_through_older_touchpoints(ui_client, ui_crm, add_cus
     assert "Mail 04" in older and "Mail 29" not in older
 
 
+def test_the_customer_page_lists_open_deals_first_then_the_newest_closed_ones(ui_client, ui_crm, add_customer,
+                                                                               login):
+    login(ui_client, "staff")
+    customer = add_customer("Key account")
+    ui_crm.services.deals.create({"customer_id": customer.id, "title": "Open early", "amount": "1"})
+    for i in range(55):
+        ui_crm.services.deals.create({"customer_id": customer.id, "title": f"Closed {i:02d}", "amount": "1",
+                                      "status": "won"})
+    ui_crm.services.deals.create({"customer_id": customer.id, "title": "Open late", "amount": "1"})
+
+    page = ui_client.get(f"/customer/{customer.id}/").get_data(as_text=True)
+    deals = page[page.index('id="deals"'):]
+
+    shown = [title for title in ["Open late", "Open early", "Closed 54", "Closed 07", "Closed 06"] if title in deals]
+    assert shown == ["Open late", "Open early", "Closed 54", "Closed 07"]
+    assert deals.index("Open early") < deals.index("Closed 54") < deals.index("Closed 07")
+
+
 def test_the_board_shows_count_and_weighted_value_per_stage(ui_client, ui_crm, add_customer, login, stages):
     login(ui_client, "manager")
     customer = add_customer("Acme")
