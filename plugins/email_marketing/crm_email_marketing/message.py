@@ -3,9 +3,13 @@
 A message is ``multipart/alternative`` with ``text/plain`` first and
 ``text/html`` last (clients show the last part they understand), or a single
 ``text/plain`` part for text-only campaigns. Non-ASCII subjects and display
-names are RFC 2047 encoded by :mod:`email.headerregistry`; bodies are 7bit
-when they are short-lined ASCII and quoted-printable otherwise (base64 text
-bodies are a spam signal).
+names are RFC 2047 encoded; bodies are 7bit when they are short-lined ASCII
+and quoted-printable otherwise (base64 text bodies are a spam signal).
+
+:meth:`MessageBuilder.build` makes an :class:`~email.message.EmailMessage`
+(previews, test sends); :meth:`MessageBuilder.prepare` writes the same
+message straight to its SMTP bytes with :mod:`~crm_email_marketing.wire`,
+about twenty times faster, for the send path.
 
 Every message carries ``List-Unsubscribe`` with an HTTPS and a ``mailto:``
 URI plus ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058),
@@ -34,16 +38,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
+from email.utils import format_datetime
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from . import wire
 from .rendering import RenderedEmail
+from .smtp import PreparedMessage
 from .tokens import DeliveryId, TrackingTokens
 
 __all__ = [
     "InvalidAddressError",
     "MessageBuilder",
     "MessageSettings",
+    "PreparedMessage",
     "TrackingUrls",
     "add_tracking",
     "extract_links",
@@ -77,6 +85,8 @@ _ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _WHITESPACE = re.compile(r"\s+")
+_NEWLINE = re.compile("\n")
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 
 class InvalidAddressError(ValueError):
@@ -177,7 +187,7 @@ def _scan_links(html: str) -> list[tuple[int, str, str]]:
     scanner.feed(html)
     scanner.close()
     line_starts = [0]
-    line_starts += [i + 1 for i, char in enumerate(html) if char == "\n"]
+    line_starts += [match.end() for match in _NEWLINE.finditer(html)] if scanner.tags else []
     found = []
     for (line, column), raw, href in scanner.tags:
         offset = line_starts[line - 1] + column
@@ -299,13 +309,6 @@ def make_address(email_address: str, display_name: str = "") -> Address:
         raise InvalidAddressError(f"not an email address: {email_address!r}") from exc
 
 
-def _transfer_encoding(body: str) -> str:
-    lines = body.splitlines()
-    if body.isascii() and all(len(line) <= _FOLD_AT for line in lines):
-        return "7bit"
-    return "quoted-printable"
-
-
 def _list_unsubscribe(https_url: str, mailto_url: str) -> str:
     """Value of ``List-Unsubscribe``, folded between the two URIs if needed."""
     one_line = f"<{https_url}>, <{mailto_url}>"
@@ -317,6 +320,18 @@ def _list_unsubscribe(https_url: str, mailto_url: str) -> str:
     return f"<{https_url}>,\r\n <{mailto_url}>"
 
 
+def _recipient(email_address: str, display_name: str) -> tuple[str, str]:
+    """The addr-spec and display name :func:`make_address` gives, without parsing an :class:`Address` when the
+    address is a plain dot-atom (nearly always); anything else goes through :func:`make_address`."""
+    local, at, domain = email_address.strip().rpartition("@")
+    if at and _DOT_ATOM.fullmatch(local):
+        ascii_domain = _ascii_domain(domain)
+        if _DOT_ATOM.fullmatch(ascii_domain):
+            return f"{local}@{ascii_domain}", _clean_display_name(display_name)
+    address = make_address(email_address, display_name)
+    return address.addr_spec, address.display_name
+
+
 class MessageBuilder:
     """Builds the email of one delivery from its rendered content.
 
@@ -324,8 +339,8 @@ class MessageBuilder:
 
         context = {**merge_fields, **builder.system_fields(delivery.id)}
         content = compiled.render(context)
-        message = builder.build(delivery_id=delivery.id, to_email=..., to_name=...,
-                                content=content, campaign_links=campaign.links)
+        message = builder.prepare(delivery_id=delivery.id, to_email=..., to_name=...,
+                                  content=content, campaign_links=campaign.links)
     """
 
     def __init__(self, settings: MessageSettings, tokens: TrackingTokens) -> None:
@@ -337,17 +352,55 @@ class MessageBuilder:
             make_address(settings.reply_to_email, settings.reply_to_name) if settings.reply_to_email else None
         )
         self._unsubscribe_mailbox = make_address(settings.unsubscribe_mailbox).addr_spec
+        self._message_id_domain = _ascii_domain(settings.message_id_domain)
+        self._last_unsubscribe: tuple[DeliveryId, str] | None = None
+        # The headers every message of this sender shares, folded once by the email package.
+        self._from_header = _folded("From", self._from)
+        self._reply_to_header = _folded("Reply-To", self._reply_to) if self._reply_to is not None else ""
+        self._boundary = wire.boundary()
 
     def system_fields(self, delivery_id: DeliveryId) -> Mapping[str, str]:
         """Merge fields the builder provides to templates (``unsubscribe_url``)."""
-        return {"unsubscribe_url": self.urls.unsubscribe(delivery_id)}
+        return {"unsubscribe_url": self._unsubscribe_url(delivery_id)}
 
     def message_id(self, delivery_id: DeliveryId) -> str:
         return message_id_for(
             delivery_id,
-            domain=self.settings.message_id_domain,
+            domain=self._message_id_domain,
             namespace=self.settings.message_id_namespace,
         )
+
+    def _unsubscribe_token(self, delivery_id: DeliveryId) -> str:
+        """Signed once per delivery: the template, the header URL and the mailto all carry it."""
+        if self._last_unsubscribe is None or self._last_unsubscribe[0] != delivery_id:
+            self._last_unsubscribe = (delivery_id, self.tokens.unsubscribe_token(delivery_id))
+        return self._last_unsubscribe[1]
+
+    def _unsubscribe_url(self, delivery_id: DeliveryId) -> str:
+        return f"{self.urls.base_url}/{TrackingUrls.UNSUBSCRIBE}/{self._unsubscribe_token(delivery_id)}"
+
+    def _list_unsubscribe(self, delivery_id: DeliveryId) -> str:
+        return _list_unsubscribe(
+            self._unsubscribe_url(delivery_id),
+            f"mailto:{self._unsubscribe_mailbox}?subject={self._unsubscribe_token(delivery_id)}",
+        )
+
+    def _bodies(
+        self, delivery_id: DeliveryId, content: RenderedEmail, campaign_links: Sequence[str]
+    ) -> tuple[str, str | None]:
+        """The text body (ending in a line break) and the tracked HTML body (None for a text-only email)."""
+        text = content.text if content.text.endswith("\n") else content.text + "\n"
+        if not content.html.strip():
+            return text, None
+        html = add_tracking(
+            content.html,
+            delivery_id=delivery_id,
+            urls=self.urls,
+            campaign_links=campaign_links,
+            track_opens=self.settings.track_opens,
+            track_clicks=self.settings.track_clicks,
+        )
+        return text, html
 
     def build(
         self,
@@ -372,28 +425,74 @@ class MessageBuilder:
         message["Subject"] = _WHITESPACE.sub(" ", content.subject).strip()
         message["Date"] = date or datetime.now(UTC)
         message["Message-ID"] = self.message_id(delivery_id)
-        unsubscribe_token = self.tokens.unsubscribe_token(delivery_id)
-        message.set_raw(
-            "List-Unsubscribe",
-            _list_unsubscribe(
-                self.urls.unsubscribe(delivery_id),
-                f"mailto:{self._unsubscribe_mailbox}?subject={unsubscribe_token}",
-            ),
-        )
+        message.set_raw("List-Unsubscribe", self._list_unsubscribe(delivery_id))
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
-        text = content.text if content.text.endswith("\n") else content.text + "\n"
-        message.set_content(text, subtype="plain", cte=_transfer_encoding(text))
-        if content.html.strip():
-            html = add_tracking(
-                content.html,
-                delivery_id=delivery_id,
-                urls=self.urls,
-                campaign_links=campaign_links,
-                track_opens=self.settings.track_opens,
-                track_clicks=self.settings.track_clicks,
-            )
-            message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+        text, html = self._bodies(delivery_id, content, campaign_links)
+        message.set_content(text, subtype="plain", cte=wire.transfer_encoding(text))
+        if html is not None:
+            message.add_alternative(html, subtype="html", cte=wire.transfer_encoding(html))
             for part in message.iter_parts():
                 del part["MIME-Version"]
         return message
+
+    def prepare(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        to_email: str,
+        content: RenderedEmail,
+        to_name: str = "",
+        campaign_links: Sequence[str] = (),
+        date: datetime | None = None,
+    ) -> PreparedMessage:
+        """The message :meth:`build` makes, written straight to its SMTP bytes.
+
+        Raises :class:`InvalidAddressError` like :meth:`build`.
+        """
+        to_addr, to_display_name = _recipient(to_email, to_name)
+        message_id = self.message_id(delivery_id)
+        try:
+            to_header = wire.address_header("To", to_addr, to_display_name)
+        except ValueError as exc:
+            raise InvalidAddressError(str(exc)) from None
+        head = [
+            self._from_header,
+            to_header,
+            self._reply_to_header,
+            wire.text_header("Subject", _WHITESPACE.sub(" ", content.subject).strip()),
+            f"Date: {format_datetime(date or datetime.now(UTC))}\r\n",
+            f"Message-ID: {message_id}\r\n",
+            f"List-Unsubscribe: {self._list_unsubscribe(delivery_id)}\r\n",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+        ]
+        text, html = self._bodies(delivery_id, content, campaign_links)
+        text_cte = wire.transfer_encoding(text)
+        text_body = wire.body(text, text_cte)
+        if html is None:
+            head.append(f'{_TEXT_PLAIN}Content-Transfer-Encoding: {text_cte}\r\nMIME-Version: 1.0\r\n\r\n')
+            data = "".join(head).encode() + text_body
+        else:
+            html_cte = wire.transfer_encoding(html)
+            html_body = wire.body(html, html_cte)
+            boundary = self._boundary
+            while boundary.encode() in text_body or boundary.encode() in html_body:
+                boundary = wire.boundary()
+            head.append(f'MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'
+                        f"\r\n--{boundary}\r\n{_TEXT_PLAIN}Content-Transfer-Encoding: {text_cte}\r\n\r\n")
+            data = b"".join((
+                "".join(head).encode(), text_body,
+                f"\r\n--{boundary}\r\n{_TEXT_HTML}Content-Transfer-Encoding: {html_cte}\r\n\r\n".encode(),
+                html_body, f"\r\n--{boundary}--\r\n".encode(),
+            ))
+        return PreparedMessage(data=data, sender=self._from.addr_spec, recipients=(to_addr,),
+                               message_id=message_id)
+
+
+_TEXT_PLAIN = 'Content-Type: text/plain; charset="utf-8"\r\n'
+_TEXT_HTML = 'Content-Type: text/html; charset="utf-8"\r\n'
+
+
+def _folded(name: str, value: Address) -> str:
+    """A header as the email package folds it, with its CRLF."""
+    return POLICY.fold(name, POLICY.header_store_parse(name, value)[1])

@@ -7,12 +7,17 @@ Exactly one message per recipient rests on the database, not on Redis:
 * A worker claims a batch with a conditional ``UPDATE`` (``queued`` -> ``sending`` with its claim token and
   the time) of the rows it picked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), committed before any SMTP
   traffic. Nobody else sends a claimed row, and a row marked ``sent`` is never claimed again.
-* Each delivery's result is committed right after its send, before the next message. The sends reach the
-  customers' timelines from a low-priority job per batch, so timeline writes never slow sending down.
+* Each delivery's result is committed right after its send, before the next message: one ``UPDATE`` by primary
+  key on a connection held for the batch (on PostgreSQL with ``synchronous_commit`` off, so the commit does not
+  wait for the disk; a killed worker loses nothing it committed, only a crash of the database server itself could
+  forget the last fraction of a second of results). The sends reach the customers' timelines from a low-priority
+  job per batch, so timeline writes never slow sending down.
 * A worker killed mid-batch leaves its unsent rows ``sending``; the periodic sweep puts rows claimed longer ago
   than ``claim_timeout_seconds`` back in the queue. Only the one message that was on the wire at the moment of
   the kill can reach the recipient twice, and then with the same Message-ID (derived from the delivery id),
   which receivers use to recognise the copy.
+* Messages are written straight to bytes (:meth:`MessageBuilder.prepare`) from templates compiled once per job.
+  A configured ``max_per_minute`` is one schedule in Redis shared by every worker (:mod:`.throttle`).
 * Jobs only say "there is work"; losing them (Redis restarted) loses nothing: the sweep re-enqueues send jobs
   for every sending campaign with due rows and none in flight.
 """
@@ -22,26 +27,30 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, literal, or_, select, update
+from sqlalchemy import bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from crmcore.db import utcnow
 from crmcore.jobs.queue import JobsUnavailable
 from crmcore.services import transaction
 
 from .audience import audience
-from .message import InvalidAddressError, MessageBuilder, extract_links
+from .message import InvalidAddressError, MessageBuilder, PreparedMessage, extract_links
 from .models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Suppression
 from .rendering import EmailTemplate, RenderedEmail, TemplateRenderer, TemplateRenderError, html_to_text
 from .settings import PLUGIN, message_settings, plugin_settings, smtp_settings, tracking_tokens
 from .smtp import SendResult, SendStatus, SmtpSender, retry_delay
+from .throttle import SendRate
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
     from crmcore.runtime import CRM
@@ -58,6 +67,10 @@ ACTIVE = (CampaignStatus.SENDING, CampaignStatus.TESTING)
 #: How stale the view of withdrawn consent and paused campaigns may get while a batch is being sent.
 LIVENESS_SECONDS = 0.25
 _AB_HASH = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the sample
+#: The per-message write of the send path, built once.
+_MARK_SENT = (update(Delivery)
+              .where(Delivery.id == bindparam("row_id"), Delivery.claim_token == bindparam("claim"))
+              .values(status=DeliveryStatus.SENT.value, sent_at=bindparam("sent_at"), error=None))
 
 
 # -- starting -------------------------------------------------------------------------------------------------
@@ -201,10 +214,7 @@ class BatchSender:
         self.renderer = TemplateRenderer()
         self.tokens = tracking_tokens(crm)
         self.counts = {"sent": 0, "failed": 0, "bounced": 0, "retry": 0, "skipped": 0}
-        rate = self.settings["max_per_minute"]
-        copies = self.settings["parallel_batches"] if campaign_id is not None else 1
-        self.interval = 60.0 * copies / rate if rate else 0.0
-        self._last_send = 0.0
+        self.rate = send_rate(crm, self.settings)
         self._sent: list[int] = []
         self._cached: _Content | None = None
         self.deadline = time.monotonic() + JOB_TIME_BUDGET
@@ -235,7 +245,7 @@ class BatchSender:
         except JobsUnavailable:
             log.warning("job queue unreachable; the sweep will resume sending")
 
-    def _active(self, session: Session) -> bool:
+    def _active(self, session: Session | Connection) -> bool:
         status = session.scalar(select(Campaign.status).where(Campaign.id == self.campaign_id))
         return status in ACTIVE
 
@@ -274,11 +284,16 @@ class BatchSender:
 
     def _send_rows(self, sender: SmtpSender, token: str, rows: Sequence[Any], content: _Content,
                    fields: dict[int, dict[str, Any]]) -> bool:
+        with self.crm.db.engine.connect() as results, _fast_commits(results):
+            return self._send_each(sender, token, rows, content, fields, results)
+
+    def _send_each(self, sender: SmtpSender, token: str, rows: Sequence[Any], content: _Content,
+                   fields: dict[int, dict[str, Any]], results: Connection) -> bool:
         live: set[int] | None = set()
         checked_at = -1.0
         for position, row in enumerate(rows):
             if time.monotonic() - checked_at > LIVENESS_SECONDS:
-                live, checked_at = self._live(token), time.monotonic()
+                live, checked_at = self._live(results, token), time.monotonic()
             if live is None:  # paused: the rest waits in the queue for the resume
                 release(self.crm, token, [r.id for r in rows[position:]], delay=0)
                 return False
@@ -289,55 +304,57 @@ class BatchSender:
                 self.counts["skipped"] += 1
                 continue
             try:
-                message = self._build(content, row, fields.get(row.customer_id, {}))
+                message = self._prepare(content, row, fields.get(row.customer_id, {}))
             except (TemplateRenderError, InvalidAddressError) as exc:
-                self._record(row, token, content, None, failure=str(exc))
+                self._record(row, token, None, failure=str(exc))
                 continue
-            self._pace()
-            result = sender.send(message, recipients=[message["To"].addresses[0].addr_spec])
-            self._record(row, token, content, result)
+            self.rate.wait()
+            result = sender.send(message)
+            if result.sent:
+                self._record_sent(results, row, token)
+            else:
+                self._record(row, token, result)
             if result.server_unavailable:
                 release(self.crm, token, [r.id for r in rows[position + 1:]])
                 return False
         return True
 
-    def _pace(self) -> None:
-        if self.interval:
-            wait = self._last_send + self.interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last_send = time.monotonic()
-
-    def _live(self, token: str) -> set[int] | None:
+    def _live(self, results: Connection, token: str) -> set[int] | None:
         """Rows of this claim still to be sent (withdrawn consent or a cancelled campaign takes rows out), or
         None when the campaign was paused. Checked at the start of a batch and every ``LIVENESS_SECONDS``."""
-        with self.crm.db.session() as session:
-            if self.campaign_id is not None and not self._active(session):
+        try:
+            if self.campaign_id is not None and not self._active(results):
                 return None
-            return set(session.scalars(select(Delivery.id).where(Delivery.claim_token == token,
+            return set(results.scalars(select(Delivery.id).where(Delivery.claim_token == token,
                                                                  Delivery.status == DeliveryStatus.SENDING.value)))
+        finally:
+            results.commit()
 
-    def _build(self, content: _Content, row: Any, fields: dict[str, Any]) -> Any:
+    def _prepare(self, content: _Content, row: Any, fields: dict[str, Any]) -> PreparedMessage:
         builder = content.builder
         if content.campaign is None:
             html = row.html or ""
             rendered = RenderedEmail(subject=row.subject or "", html=html, text=row.text or html_to_text(html))
-            return builder.build(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
-                                 content=rendered)
+            return builder.prepare(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
+                                   content=rendered)
         context = {**fields, "customer": fields, **builder.system_fields(row.id)}
         rendered = content.compiled[row.variant if row.variant in content.compiled else None].render(context)
-        return builder.build(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
-                             content=rendered, campaign_links=content.campaign.links)
+        return builder.prepare(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
+                               content=rendered, campaign_links=content.campaign.links)
 
-    def _record(self, row: Any, token: str, content: _Content, result: SendResult | None,
-                failure: str | None = None) -> None:
-        """Commit one delivery's outcome (and its touchpoint) right after its send."""
+    def _record_sent(self, results: Connection, row: Any, token: str) -> None:
+        """Commit a sent delivery before the next message goes out: the exactly-once record."""
+        self.counts["sent"] += 1
+        done = results.execute(_MARK_SENT, {"row_id": row.id, "claim": token, "sent_at": utcnow()}).rowcount
+        results.commit()
+        if done:
+            self._sent.append(row.id)
+
+    def _record(self, row: Any, token: str, result: SendResult | None, failure: str | None = None) -> None:
+        """Commit the outcome of a delivery that was not sent (failed, bounced, to be retried)."""
         now = utcnow()
         values: dict[str, Any]
-        if result is not None and result.sent:
-            values = {"status": DeliveryStatus.SENT.value, "sent_at": now, "error": None}
-            self.counts["sent"] += 1
-        elif result is not None and result.status is SendStatus.TEMPORARY_FAILURE:
+        if result is not None and result.status is SendStatus.TEMPORARY_FAILURE:
             attempts = row.attempts + 1
             error = _describe(result)
             if attempts >= self.settings["max_attempts"]:
@@ -363,8 +380,36 @@ class BatchSender:
                 return
             if values["status"] == DeliveryStatus.BOUNCED.value:
                 suppress(t.session, row.email, "bounced", values["error"])
-            if values["status"] == DeliveryStatus.SENT.value:
-                self._sent.append(row.id)
+
+
+def send_rate(crm: CRM, settings: dict[str, Any]) -> SendRate:
+    """The installation's ``max_per_minute``, shared through Redis by every sender."""
+    try:
+        connection = crm.jobs.connection if settings["max_per_minute"] else None
+    except JobsUnavailable:
+        connection = None
+    return SendRate(connection, f"{crm.settings.redis_prefix}:{PLUGIN}:send-rate", settings["max_per_minute"],
+                    fallback_share=settings["parallel_batches"])
+
+
+@contextmanager
+def _fast_commits(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, commits on ``connection`` do not wait for the WAL to reach the disk while inside."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql("SET synchronous_commit TO OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        if not connection.invalidated:
+            try:
+                connection.rollback()
+                connection.exec_driver_sql("RESET synchronous_commit")
+                connection.commit()
+            except DBAPIError:  # never hand the pool a connection that may still skip the disk
+                connection.invalidate()
 
 
 def record_sends_later(crm: CRM, delivery_ids: Sequence[int]) -> None:

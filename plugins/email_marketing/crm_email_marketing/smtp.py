@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 __all__ = [
+    "PreparedMessage",
     "SendResult",
     "SendStage",
     "SendStatus",
@@ -46,6 +47,7 @@ __all__ = [
 
 _RNG = random.Random()
 _ENHANCED_CODE = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +71,16 @@ class SmtpSettings:
     envelope_from: str | None = None
     max_messages_per_connection: int | None = 100
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedMessage:
+    """A message serialised for SMTP (CRLF line endings, no Bcc) with its envelope."""
+
+    data: bytes
+    sender: str
+    recipients: tuple[str, ...]
+    message_id: str | None = None
 
 
 class SendStatus(StrEnum):
@@ -252,15 +264,22 @@ class SmtpSender:
 
     def send(
         self,
-        message: EmailMessage,
+        message: EmailMessage | PreparedMessage,
         *,
         recipients: Sequence[str] | None = None,
         envelope_from: str | None = None,
     ) -> SendResult:
-        """Send ``message``; recipients default to its To/Cc/Bcc addresses."""
-        message_id = str(message["Message-ID"]) if "Message-ID" in message else None
-        sender = envelope_from or self.settings.envelope_from or _header_sender(message)
-        to_addrs = list(recipients) if recipients is not None else _header_recipients(message)
+        """Send ``message``; recipients default to its To/Cc/Bcc addresses (or its envelope when prepared)."""
+        if isinstance(message, EmailMessage):
+            message = PreparedMessage(
+                data=_flatten(message),
+                sender=_header_sender(message),
+                recipients=tuple(_header_recipients(message)),
+                message_id=str(message["Message-ID"]) if "Message-ID" in message else None,
+            )
+        message_id = message.message_id
+        sender = envelope_from or self.settings.envelope_from or message.sender
+        to_addrs = list(recipients) if recipients is not None else list(message.recipients)
         unusable = [address for address in to_addrs if not address.isascii()]
         if not to_addrs or unusable:
             reason = f"address needs SMTPUTF8: {unusable[0]}" if unusable else "the message has no recipients"
@@ -268,7 +287,7 @@ class SmtpSender:
         if not sender or not sender.isascii():
             reason = f"unusable envelope sender: {sender!r}"
             return SendResult(SendStatus.TEMPORARY_FAILURE, SendStage.SENDER, None, reason, message_id)
-        data = _flatten(message)
+        data = message.data
         for attempt in (1, 2):
             try:
                 connection = self._ensure_connection()
@@ -309,7 +328,7 @@ class SmtpSender:
     def _transaction(self, connection: smtplib.SMTP, sender: str, to_addrs: Sequence[str], data: bytes) -> SendResult:
         options = [f"SIZE={len(data)}"] if connection.has_extn("size") else []
         try:
-            code, reply = connection.mail(sender, options)
+            code, reply = _envelope(connection, "mail", "from", sender, options)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise _StaleConnectionError from exc
         if code == 421:
@@ -321,7 +340,7 @@ class SmtpSender:
         refused: dict[str, tuple[int, str]] = {}
         for address in to_addrs:
             try:
-                code, reply = connection.rcpt(address)
+                code, reply = _envelope(connection, "rcpt", "to", address)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 raise _StaleConnectionError from exc
             if code == 421:
@@ -358,6 +377,16 @@ class SmtpSender:
             connection.rset()
         except (smtplib.SMTPException, OSError):
             self._discard()
+
+
+def _envelope(
+    connection: smtplib.SMTP, verb: str, field: str, address: str, options: Sequence[str] = ()
+) -> tuple[int, bytes]:
+    """``MAIL FROM`` or ``RCPT TO`` as :mod:`smtplib` sends them, without re-parsing a plain address."""
+    quoted = f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+    extra = " " + " ".join(options) if options and connection.does_esmtp else ""
+    connection.putcmd(verb, f"{field}:{quoted}{extra}")
+    return connection.getreply()
 
 
 def _worst(refused: Mapping[str, tuple[int, str]]) -> tuple[int, str]:

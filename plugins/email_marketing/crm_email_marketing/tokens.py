@@ -15,12 +15,14 @@ pass a list ``[old, new]``: the newest signs, all of them verify.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous.encoding import base64_encode, want_bytes
 
 __all__ = ["ClickToken", "DeliveryId", "TokenPurpose", "TrackingTokens"]
 
@@ -71,10 +73,17 @@ class TrackingTokens:
         self._serializers = {
             purpose: URLSafeSerializer(keys, salt=self.SALT_PREFIX + purpose.value) for purpose in TokenPurpose
         }
+        # What the serializer's signer derives on every call, derived once: a campaign signs three tokens per
+        # message. The tokens are byte for byte the serializer's own (a test compares them).
+        self._signing = {}
+        for purpose, serializer in self._serializers.items():
+            signer = serializer.make_signer()
+            self._signing[purpose] = (signer.derive_key(), signer.digest_method().name, signer.sep)
 
     def _dumps(self, purpose: TokenPurpose, payload: Any) -> str:
-        token = self._serializers[purpose].dumps(payload)
-        return token if isinstance(token, str) else token.decode("ascii")
+        key, digest, separator = self._signing[purpose]
+        value = want_bytes(self._serializers[purpose].dump_payload(payload))
+        return (value + separator + base64_encode(hmac.digest(key, value, digest))).decode("ascii")
 
     def _loads(self, purpose: TokenPurpose, token: str) -> Any:
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:

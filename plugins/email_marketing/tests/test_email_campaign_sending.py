@@ -249,3 +249,18 @@ def test_a_campaign_scheduled_for_later_waits_for_its_time(mail_crm, smtp_server
     sweep(mail_crm, now=datetime.now(UTC) + timedelta(hours=2))
     work_off()
     assert len(smtp_server.messages) == 2
+
+
+def test_after_sending_every_pooled_connection_commits_durably_again(mail_crm, add_customers, make_campaign,
+                                                                      campaigns, work_off):
+    add_customers(3)
+    campaigns.schedule(make_campaign().id)
+    work_off()
+
+    engine = mail_crm.db.engine
+    pooled = [engine.connect() for _ in range(max(engine.pool.checkedin(), 1))]
+    query = "SHOW synchronous_commit" if mail_crm.db.dialect == "postgresql" else "PRAGMA synchronous"
+    settings = {str(connection.exec_driver_sql(query).scalar()) for connection in pooled}
+    for connection in pooled:
+        connection.close()
+    assert settings == ({"on"} if mail_crm.db.dialect == "postgresql" else {"1"})

@@ -109,3 +109,18 @@ def test_malformed_tokens_are_rejected(tracking_tokens, token):
 def test_invalid_delivery_ids_cannot_be_signed(tracking_tokens, delivery_id):
     with pytest.raises(ValueError, match="delivery id"):
         tracking_tokens.unsubscribe_token(delivery_id)
+
+
+@pytest.mark.parametrize("secret", ["one-secret", ["old-secret", "new-secret"]], ids=["one key", "rotated keys"])
+@pytest.mark.parametrize("delivery_id", [7, 2**62, "a" * 60], ids=["small id", "large id", "compressible id"])
+def test_tokens_are_exactly_what_itsdangerous_signs_for_the_purpose(secret, delivery_id):
+    from itsdangerous import URLSafeSerializer
+
+    tokens = TrackingTokens(secret)
+
+    def reference(purpose: str, payload: object) -> str:
+        return URLSafeSerializer(secret, salt=TrackingTokens.SALT_PREFIX + purpose).dumps(payload)
+
+    assert tokens.unsubscribe_token(delivery_id) == reference("unsubscribe", delivery_id)
+    assert tokens.open_token(delivery_id) == reference("open", delivery_id)
+    assert tokens.click_token(delivery_id, 3) == reference("click", [delivery_id, 3])
