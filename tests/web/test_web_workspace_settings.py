@@ -73,3 +73,13 @@ def test_the_service_refuses_a_value_that_is_not_a_yes_or_no(crm):
         crm.services.workspace.save({"staff_see_own_records_only": "sometimes"})
 
     assert "staff_see_own_records_only" in refused.value.errors
+
+
+@pytest.mark.parametrize(("language", "title"), [("fa", "تنظیمات فضای کار"), ("ru", "Настройки рабочего пространства")])
+def test_the_settings_screen_speaks_the_users_language(app, login, language, title):
+    client = app.test_client()
+    login(client, "admin", language=language)
+
+    page = client.get("/settings/workspace/").get_data(as_text=True)
+
+    assert title in page
