@@ -14,11 +14,16 @@ def test_the_migrated_database_matches_the_models_of_the_core_and_every_plugin(c
 
     with crm.db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = [diff for diff in compare_metadata(context, Base.metadata)
-                       if not (diff[0] == "remove_table" and diff[1].name.startswith("alembic_version"))
-                       and not (diff[0] in {"add_table", "add_index"} and table_name(diff[1]) in sample_plugin_tables())]
+        differences = [diff for diff in compare_metadata(context, Base.metadata) if not ignorable(diff)]
 
     assert differences == []
+
+
+def ignorable(diff) -> bool:
+    """Alembic's own version tables, and the tables of sample plugins that are never migrated here."""
+    if diff[0] == "remove_table" and diff[1].name.startswith("alembic_version"):
+        return True
+    return diff[0] in {"add_table", "add_index"} and table_name(diff[1]) in sample_plugin_tables()
 
 
 def table_name(item) -> str:
