@@ -18,6 +18,7 @@ class AbcSettings(Schema):
     xyz_x_max = fields.Float(load_default=0.5, validate=validate.Range(min=0))
     xyz_y_max = fields.Float(load_default=1.0, validate=validate.Range(min=0))
     schedule_cron = fields.String(load_default="0 4 1 * *", validate=validate.Length(min=9, max=100))
+    run_memory_mb = fields.Integer(load_default=128, validate=validate.Range(min=4, max=4096))
 
     @validates_schema
     def _shares(self, data: dict, **_: object) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -82,6 +84,25 @@ def _statement(sql: str) -> Any:
     )
 
 
+@contextmanager
+def _sort_memory(session: Session, megabytes: int) -> Iterator[None]:
+    """Let the run's grouping and its window sorts happen in memory rather than in temporary files.
+
+    PostgreSQL: ``work_mem`` for this transaction only. SQLite: the page cache of this connection, which its
+    sorter uses before spilling, set back afterwards since the connection returns to the pool.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
+        yield
+        return
+    before = session.execute(text("PRAGMA cache_size")).scalar()
+    session.execute(text(f"PRAGMA cache_size = -{int(megabytes) * 1024}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(before)}"))
+
+
 def run_analysis(crm: CRM, request: RunRequest = RunRequest()) -> AbcRun:
     """Classify every customer and product for the period and keep the result as a new dated snapshot.
 
@@ -89,7 +110,7 @@ def run_analysis(crm: CRM, request: RunRequest = RunRequest()) -> AbcRun:
     """
     basis, start, end, a_share, b_share = _checked(crm, request)
     dialect = crm.db.dialect
-    with crm.db.session() as session:
+    with crm.db.session() as session, _sort_memory(session, crm.plugins.settings(PLUGIN)["run_memory_mb"]):
         run = AbcRun(period_start=start, period_end=end, basis=basis, a_share=a_share, b_share=b_share)
         session.add(run)
         session.flush()

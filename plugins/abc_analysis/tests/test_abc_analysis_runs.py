@@ -149,6 +149,20 @@ def test_steady_monthly_buyers_are_x_and_one_off_buyers_are_z(abc_crm):
     assert found[once.id].xyz_class == "Z"
 
 
+def test_a_purchase_before_the_start_in_the_first_month_counts_in_neither_value_nor_variation(abc_crm):
+    steady = abc_crm.services.customers.create({"name": "Steady", "lifecycle_stage": "customer"})
+    buy(abc_crm, steady.id, 5000, on=date(2025, 1, 5))
+    buy(abc_crm, steady.id, 100, on=date(2025, 1, 20))
+    for month in range(2, 13):
+        buy(abc_crm, steady.id, 100, on=date(2025, month, 10))
+
+    run = run_analysis(abc_crm, RunRequest(start=date(2025, 1, 15), end=date(2025, 12, 31)))
+
+    found = classes(abc_crm, run.id)[steady.id]
+    assert (found.value, found.purchases, found.xyz_class) == (Decimal("1200.00"), 12, "X")
+    assert found.recency_days == 21
+
+
 def test_every_run_is_kept_and_customers_who_moved_down_are_listed(abc_crm, customers):
     first = run_analysis(abc_crm, RunRequest(end=END))
     buy(abc_crm, customers["buyer9"], 2000, on=date(2026, 6, 1))

@@ -113,6 +113,19 @@ class Events:
     age_days: NDArray[np.float64]
 
 
+#: A chunk of at most ``SPARSE_MAX`` leads whose ids spread over more than ``SPARSE_SPREAD`` times its size (leads
+#: marked here and there, not a run of consecutive ids) reads its touchpoints by ``IN`` rather than by id range.
+SPARSE_SPREAD = 4
+SPARSE_MAX = 5_000
+
+
+def _customer_filter(column: Any, chunk: LeadChunk) -> list[Any]:
+    first, last = int(chunk.ids[0]), int(chunk.ids[-1])
+    if len(chunk) <= SPARSE_MAX and last - first + 1 > SPARSE_SPREAD * len(chunk):
+        return [column.in_(chunk.ids.tolist())]
+    return [column >= first, column <= last]
+
+
 def touchpoint_events(session: Session, chunk: LeadChunk, now: datetime, lookback_days: float) -> Events:
     """Touchpoints of the chunk's leads in the last ``lookback_days`` days (one query per chunk)."""
     if not len(chunk):
@@ -123,8 +136,7 @@ def touchpoint_events(session: Session, chunk: LeadChunk, now: datetime, lookbac
     since = now - timedelta(days=lookback_days)
     age = _age_days(dialect, Touchpoint.occurred_at)
     query = (select(Touchpoint.customer_id, func.lower(cast(Touchpoint.channel, String(20))), age)
-             .where(Touchpoint.customer_id >= int(chunk.ids[0]), Touchpoint.customer_id <= int(chunk.ids[-1]),
-                    Touchpoint.occurred_at >= since))
+             .where(Touchpoint.occurred_at >= since, *_customer_filter(Touchpoint.customer_id, chunk)))
     params = {"now": now} if dialect == "postgresql" else {"now_text": now.strftime("%Y-%m-%d %H:%M:%S.%f")}
     rows = session.connection().execute(query, params).all()
     if not rows:

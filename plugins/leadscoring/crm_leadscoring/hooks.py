@@ -14,52 +14,60 @@ from crmcore.web.contributions import Panel
 
 PLUGIN = "leadscoring"
 GRADES = ("A", "B", "C", "D")
+#: The sweep that rescores marked leads even when the job queued by the first mark was lost.
+PENDING_SWEEP_SECONDS = 60
 
 
-def _rescore(crm: Any, customer_id: int) -> None:
-    from crm_leadscoring.services import rescore
+def _mark(crm: Any, *customer_ids: int) -> None:
+    """The request only marks the lead; a background job scores it (see ``crm_leadscoring.pending``)."""
+    from crm_leadscoring.pending import mark
 
-    rescore(crm, [customer_id])
+    mark(crm, customer_ids)
 
 
 @hookimpl
 def customer_created(crm: Any, customer: Any) -> None:
-    _rescore(crm, customer.id)
+    _mark(crm, customer.id)
+
+
+@hookimpl
+def customers_imported(crm: Any, customer_ids: list[int]) -> None:
+    _mark(crm, *customer_ids)
 
 
 @hookimpl
 def customer_updated(crm: Any, customer: Any) -> None:
-    _rescore(crm, customer.id)
+    _mark(crm, customer.id)
 
 
 @hookimpl
 def touchpoint_recorded(crm: Any, touchpoint: Any) -> None:
-    _rescore(crm, touchpoint.customer_id)
+    _mark(crm, touchpoint.customer_id)
 
 
 @hookimpl
 def deal_created(crm: Any, deal: Any) -> None:
-    _rescore(crm, deal.customer_id)
+    _mark(crm, deal.customer_id)
 
 
 @hookimpl
 def deal_updated(crm: Any, deal: Any) -> None:
-    _rescore(crm, deal.customer_id)
+    _mark(crm, deal.customer_id)
 
 
 @hookimpl
 def deal_won(crm: Any, deal: Any) -> None:
-    _rescore(crm, deal.customer_id)
+    _mark(crm, deal.customer_id)
 
 
 @hookimpl
 def deal_lost(crm: Any, deal: Any) -> None:
-    _rescore(crm, deal.customer_id)
+    _mark(crm, deal.customer_id)
 
 
 @hookimpl
 def deal_deleted(crm: Any, customer_id: int) -> None:
-    _rescore(crm, customer_id)
+    _mark(crm, customer_id)
 
 
 @hookimpl
@@ -148,4 +156,6 @@ def schedules(crm: Any) -> list[Schedule]:
     settings = crm.plugins.settings(PLUGIN)
     return [Schedule(name="leadscoring-rescore", func="crm_leadscoring.jobs:rescore_all_job",
                      cron=settings["rescore_cron"]),
+            Schedule(name="leadscoring-pending", func="crm_leadscoring.jobs:rescore_pending_job",
+                     interval=PENDING_SWEEP_SECONDS, queue="default"),
             Schedule(name="leadscoring-train", func="crm_leadscoring.jobs:train_job", cron=settings["train_cron"])]

@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def leads(crm):
-    """The leadscoring plugin enabled and three leads: one with a phone and a referral, two without."""
+def leads(crm, work_off):
+    """The leadscoring plugin enabled and three leads, scored: one with a phone and a referral, two without."""
     crm.plugins.enable("leadscoring")
     best = crm.services.customers.create({"name": "Best <lead>", "lifecycle_stage": "lead", "phone": "+4930123456",
                                           "source": "referral"})
     others = [crm.services.customers.create({"name": f"Other {i}", "lifecycle_stage": "prospect"})
               for i in range(2)]
+    work_off(crm)
     return [best.id] + [o.id for o in others]
 
 
@@ -145,20 +146,7 @@ def test_crm_leadscoring_train_json_reports_too_little_history(run_crm, crm, lea
         assert session.get(LeadScore, leads[0]).model_score is None
 
 
-def work_off(crm) -> None:
-    """Run every queued job in this process, as a worker would."""
-    from rq import SimpleWorker
-
-    from crmcore.jobs import runner
-
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
-
-
-def test_retrain_now_queues_training_that_a_worker_records(client, login, crm, leads):
+def test_retrain_now_queues_training_that_a_worker_records(client, login, crm, leads, work_off):
     login(client, "admin")
 
     client.post("/leadscoring_model/train")
@@ -174,3 +162,5 @@ def test_rescoring_and_training_run_on_schedules(crm, leads):
 
     assert names["leadscoring-rescore"].func == "crm_leadscoring.jobs:rescore_all_job"
     assert names["leadscoring-train"].func == "crm_leadscoring.jobs:train_job"
+    assert names["leadscoring-pending"].func == "crm_leadscoring.jobs:rescore_pending_job"
+    assert names["leadscoring-pending"].interval == 60

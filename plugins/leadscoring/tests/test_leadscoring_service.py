@@ -38,16 +38,23 @@ def scoring_crm(crm_factory):
     return crm
 
 
-def stored(crm, customer_id: int) -> LeadScore | None:
-    with crm.db.session() as session:
-        return session.get(LeadScore, customer_id)
+@pytest.fixture
+def stored(work_off):
+    """``stored(crm, customer_id)``: the lead's score once the queued rescoring has run."""
+
+    def read(crm, customer_id: int) -> LeadScore | None:
+        work_off(crm)
+        with crm.db.session() as session:
+            return session.get(LeadScore, customer_id)
+
+    return read
 
 
 def new_lead(crm, **fields):
     return crm.services.customers.create({"name": fields.pop("name", "Lead"), "lifecycle_stage": "lead", **fields})
 
 
-def test_a_new_lead_is_scored_from_its_fields_with_an_explanation(scoring_crm):
+def test_a_new_lead_is_scored_from_its_fields_with_an_explanation(scoring_crm, stored):
     lead = new_lead(scoring_crm, phone="+49 30 1234567", industry="Software", custom_fields={"budget": 20000})
 
     score = stored(scoring_crm, lead.id)
@@ -57,7 +64,7 @@ def test_a_new_lead_is_scored_from_its_fields_with_an_explanation(scoring_crm):
                                                    "Big budget": 25}
 
 
-def test_a_recorded_call_raises_the_score(scoring_crm):
+def test_a_recorded_call_raises_the_score(scoring_crm, stored):
     lead = new_lead(scoring_crm)
     before = stored(scoring_crm, lead.id).score
 
@@ -66,7 +73,7 @@ def test_a_recorded_call_raises_the_score(scoring_crm):
     assert stored(scoring_crm, lead.id).score == pytest.approx(before + 10)
 
 
-def test_old_engagement_fades_with_the_half_life(scoring_crm):
+def test_old_engagement_fades_with_the_half_life(scoring_crm, stored):
     rules = {**RULES, "rules": [{"type": "engagement", "label": "Calls", "points": 40, "channels": ["phone"],
                                  "half_life_days": 30}]}
     save_rules(scoring_crm, rules)
@@ -80,7 +87,7 @@ def test_old_engagement_fades_with_the_half_life(scoring_crm):
     assert stored(scoring_crm, old.id).score == pytest.approx(10 + 20, abs=0.1)
 
 
-def test_a_lead_that_becomes_a_customer_leaves_the_list(scoring_crm):
+def test_a_lead_that_becomes_a_customer_leaves_the_list(scoring_crm, stored):
     lead = new_lead(scoring_crm)
 
     scoring_crm.services.customers.update(lead.id, {"lifecycle_stage": "customer"})
@@ -103,9 +110,10 @@ def test_bulk_rescoring_scores_every_lead_and_prospect_only(scoring_crm):
     assert buyer.id not in scored
 
 
-def test_call_next_lists_the_best_leads_first_page_by_page(scoring_crm):
+def test_call_next_lists_the_best_leads_first_page_by_page(scoring_crm, work_off):
     for i in range(5):
         new_lead(scoring_crm, name=f"L{i}", custom_fields={"budget": i * 5000})
+    work_off(scoring_crm)
     with scoring_crm.db.session() as session:
         first = call_next(session, limit=2)
         second = call_next(session, after=(first[-1][0].score, first[-1][0].customer_id), limit=10)
@@ -116,10 +124,11 @@ def test_call_next_lists_the_best_leads_first_page_by_page(scoring_crm):
     assert {name for _, name in first}.isdisjoint({name for _, name in second})
 
 
-def test_segments_select_hot_leads_and_grades(scoring_crm):
+def test_segments_select_hot_leads_and_grades(scoring_crm, work_off):
     hot = new_lead(scoring_crm, name="Hot", phone="+49 30 1234567", industry="Software",
                    custom_fields={"budget": 50000})
     cold = new_lead(scoring_crm, name="Cold")
+    work_off(scoring_crm)
     scoring_crm.plugins.save_settings("leadscoring", {**scoring_crm.plugins.settings("leadscoring"),
                                                       "hot_threshold": 60})
 
@@ -141,7 +150,7 @@ def test_rules_naming_an_unknown_field_are_refused(scoring_crm):
     assert scoring_crm.plugins.settings("leadscoring")["rules"]["rules"][0]["label"] == "Has a phone"
 
 
-def test_training_with_too_little_history_says_so_and_scores_fall_back_to_rules(scoring_crm):
+def test_training_with_too_little_history_says_so_and_scores_fall_back_to_rules(scoring_crm, stored):
     lead = new_lead(scoring_crm, phone="+49 30 1234567")
 
     status = train_model(scoring_crm)
@@ -176,7 +185,7 @@ def test_a_model_trained_on_won_and_lost_deals_ranks_better_than_chance(scoring_
     assert status["auc"] > 0.65
 
 
-def test_the_model_is_blended_with_the_rules_and_explained(scoring_crm):
+def test_the_model_is_blended_with_the_rules_and_explained(scoring_crm, stored):
     history(scoring_crm)
     train_model(scoring_crm)
     lead = new_lead(scoring_crm, industry="Software", source="fair")
