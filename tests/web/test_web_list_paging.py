@@ -130,3 +130,36 @@ def test_touchpoints_page_by_time_and_keep_equal_times_apart(admin_client, crm):
     pages = walk(admin_client, "/touchpoints/")
 
     assert [row for page in pages for row in page] == sorted(made, reverse=True)
+
+
+def test_a_rows_delete_button_posts_a_valid_form_through_the_service(crm, make_user):
+    from crmcore.web import create_app
+
+    app = create_app(crm, testing=True)  # CSRF protection on, as in production
+    client = app.test_client()
+    user = make_user("admin", password="correct horse battery")
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token})
+    kept, doomed = customers_named(crm, ["Kept", "Doomed"])
+    page = client.get("/customers/").get_data(as_text=True)
+
+    form = page[page.index('<form class="icon" method="POST" action="/customers/delete/">'):]
+    form = form[:form.index("</form>")]
+    fields = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form))
+    fields = {**fields, **dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))}
+    response = client.post("/customers/delete/", data={**fields, "id": str(doomed), "url": html.unescape(fields["url"])})
+
+    assert response.status_code == 302
+    assert shown_ids(client.get("/customers/").get_data(as_text=True)) == [kept]
+
+
+def test_row_links_open_the_record_and_come_back_to_the_same_list(admin_client, crm):
+    (customer_id,) = customers_named(crm, ["Alpha"])
+
+    page = admin_client.get("/customers/?search=Alp").get_data(as_text=True)
+    edit = html.unescape(re.search(r'href="(/customers/edit/\?[^"]+)"', page).group(1))
+
+    assert f"id={customer_id}" in edit
+    assert admin_client.get(edit).status_code == 200
+    assert "url=%2Fcustomers%2F%3Fsearch%3DAlp" in edit

@@ -24,6 +24,7 @@ from crmcore.errors import CRMError, ValidationFailed
 from crmcore.models import User
 from crmcore.normalize import normalize_digits
 from crmcore.runtime import CRM
+from crmcore.web.admin import row_actions
 from crmcore.web.admin.search import record_search
 
 
@@ -91,6 +92,16 @@ class SecureModelView(AccessMixin, ModelView):
     # "previous / next" instead of numbered links, and those links seek by keyset (crmcore/keyset.py).
     simple_list_pager = True
     list_template = "crm/list.html"
+
+    def get_list_row_actions(self) -> list[Any]:
+        actions: list[Any] = []
+        if self.can_view_details and not self.details_modal:
+            actions.append(row_actions.ViewRow())
+        if self.can_edit and not self.edit_modal:
+            actions.append(row_actions.EditRow())
+        if self.can_delete:
+            actions.append(row_actions.DeleteRow())
+        return actions + list(self.column_extra_row_actions or [])
 
     def _keyset_order(self, sort_column: str | None, sort_desc: bool) -> tuple[Any, bool] | None:
         """The column and direction the list is sorted by, when that order can be paged by keyset."""
