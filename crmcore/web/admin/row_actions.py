@@ -43,7 +43,7 @@ class _Link(BaseListRowAction):
         return_url = context.resolve("return_url")
         base = _per_request(self.endpoint, lambda: url_for(self.endpoint))
         return LINK.format(href=f"{base}?{urlencode({'id': row_id, 'url': return_url})}",
-                           title=gettext(self.label), icon=self.icon)
+                           title=_per_request(self.label, lambda: gettext(self.label)), icon=self.icon)
 
 
 class ViewRow(_Link):
@@ -56,7 +56,8 @@ class EditRow(_Link):
 
 class DeleteRow(BaseListRowAction):
     def render(self, context: Any, row_id: Any, row: Any) -> Markup:
+        question, title = _per_request("delete", lambda: (
+            gettext("Are you sure you want to delete this record?"), gettext("Delete Record")))
         return DELETE.format(action=_per_request(".delete_view", lambda: url_for(".delete_view")), row_id=row_id,
-                             return_url=context.resolve("return_url"), token=generate_csrf(),
-                             question=gettext("Are you sure you want to delete this record?"),
-                             title=gettext("Delete Record"))
+                             return_url=context.resolve("return_url"), token=generate_csrf(), question=question,
+                             title=title)

@@ -11,7 +11,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from crmcore import policy
 from crmcore.errors import CRMError
@@ -101,7 +101,9 @@ class CustomerView(ServiceModelView):
         return [*filters, _owner_filter(Customer.owner_id)]
 
     def eager(self, query: Any) -> Any:
-        return query.options(joinedload(Customer.owner), selectinload(Customer.tags))
+        # The list shows no important dates: the model would otherwise load them for every row.
+        return query.options(joinedload(Customer.owner), selectinload(Customer.tags),
+                             lazyload(Customer.important_dates))
 
     def _build(self, form_class: type, obj: Any) -> Any:
         defined = custom_fields.definitions(crm_runtime(), "customer")
