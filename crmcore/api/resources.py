@@ -17,6 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from crmcore.api import schemas as s
 from crmcore.api.common import (
@@ -57,6 +58,8 @@ class Resource:
     owner_of: Callable[[Any, Any], int | None] | None = None
     put: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Loader options for reading one record: what it shows in the same query, and nothing it does not show.
+    one: tuple[Any, ...] = ()
 
 
 def _customer_filters(query: Any, args: dict[str, Any]) -> Any:
@@ -149,6 +152,7 @@ RESOURCES = [
                                                                               expected_version=version),
         delete=lambda rid, actor: _services().customers.delete(rid, actor=actor),
         owner_rule=lambda query, actor: query.where(or_(Customer.owner_id == actor.id, Customer.owner_id.is_(None))),
+        one=(joinedload(Customer.tags), lazyload(Customer.important_dates)),
     ),
     Resource(
         "contacts", Contact, s.ContactOut, s.ContactArgs, "customers",
@@ -201,7 +205,7 @@ RESOURCES = [
 def _load(session: Any, resource: Resource, record_id: int, actor: User) -> Any:
     if record_id > 2**31 - 1:
         raise NotFound(f"No {resource.name[:-1]} with id {record_id}.")
-    query = select(resource.model).where(resource.model.id == record_id)
+    query = select(resource.model).where(resource.model.id == record_id).options(*resource.one)
     if resource.owner_rule is not None and owns_only(actor):
         query = resource.owner_rule(query, actor)
     record = session.scalars(query).unique().first()

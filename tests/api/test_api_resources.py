@@ -153,3 +153,19 @@ def test_the_openapi_document_and_the_offline_reference_are_served(client, auth,
     assert page.status_code == 200 and b"swagger-ui-bundle.js" in page.data and b"http" not in page.data.split(
         b"<body>")[1].replace(b"http-equiv", b"")
     assert asset.status_code == 200
+
+
+def test_reading_a_customer_returns_every_tag_in_one_round_trip(client, crm, auth):
+    from sqlalchemy import event
+
+    customer = crm.services.customers.create({"name": "Tagged", "tags": ["vip", "wholesale", "north"]})
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(crm.db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(f"/api/v1/customers/{customer.id}", headers=auth)
+    finally:
+        event.remove(crm.db.engine, "before_cursor_execute", listener)
+
+    assert sorted(response.json["tags"]) == ["north", "vip", "wholesale"]
+    assert len([s for s in statements if "FROM customers" in s or "customer_tags" in s]) == 1
