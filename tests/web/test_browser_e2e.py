@@ -62,10 +62,14 @@ def log_in(page: Any, base: str, email: str) -> None:
 
 
 def shoot(page: Any, name: str) -> None:
+    """Screenshots at desktop and phone width, each once the page has finished loading (a capture during a
+    navigation fails)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")
     page.screenshot(path=str(SHOTS / f"{name}-1280x800.png"), full_page=False)
     page.set_viewport_size({"width": 375, "height": 812})
     page.reload()
+    page.wait_for_load_state("load")
     page.screenshot(path=str(SHOTS / f"{name}-375x812.png"), full_page=False)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.reload()
@@ -80,7 +84,8 @@ def test_a_day_at_work(page: Any, server: tuple[str, Any], make_user: Any) -> No
     page.goto(f"{base}/customers/new/")
     page.fill("#name", "شرکت نمونه پارس")
     page.fill("#phone", "+982112345678")
-    page.click("input[type=submit][value='Save']")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Save']")
     shoot(page, "customers")
     page.click("text=شرکت نمونه پارس")
     assert page.inner_text("#customer-name") == "شرکت نمونه پارس"
