@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from crmcore.config import REPO_ROOT
@@ -93,17 +94,17 @@ def test_a_day_at_work(page: Any, server: tuple[str, Any], make_user: Any) -> No
     page.fill("#quick-contact [name=first_name]", "Олена")
     page.fill("#quick-contact [name=email]", "olena@example.com")
     page.click("#quick-contact button[type=submit]")
-    assert "Олена" in page.inner_text("#contacts")
+    expect(page.locator("#contacts")).to_contain_text("Олена")
 
     # A call on the timeline, and a deal.
     page.fill("#qa-log [name=subject]", "Asked for a quote")
     page.click("#qa-log button[type=submit]")
-    assert "Asked for a quote" in page.inner_text("#timeline")
+    expect(page.locator("#timeline")).to_contain_text("Asked for a quote")
     page.click("a[href='#qa-deal']")
     page.fill("#qa-deal [name=title]", "Forty chairs")
     page.fill("#qa-deal [name=amount]", "۴۰۰۰")
     page.click("#qa-deal button[type=submit]")
-    assert "Forty chairs" in page.inner_text("#deals")
+    expect(page.locator("#deals")).to_contain_text("Forty chairs")
     shoot(page, "customer")
 
     # Drag the deal on the board; the move persists.
@@ -123,10 +124,11 @@ def test_a_day_at_work(page: Any, server: tuple[str, Any], make_user: Any) -> No
 
     # A plugin switched on shows its menu; switched off, the menu is gone.
     page.goto(f"{base}/plugins/")
+    menu_entry = page.locator("#main-menu a[href='/recorder/']")
     page.click("#plugin-recorder button.crm-switch")
-    assert page.locator("#main-menu a[href='/recorder/']").count() == 1
+    expect(menu_entry).to_have_count(1)
     page.click("#plugin-recorder button.crm-switch")
-    assert page.locator("#main-menu a[href='/recorder/']").count() == 0
+    expect(menu_entry).to_have_count(0)
 
     # Persian turns the page right to left.
     with page.expect_navigation():
