@@ -24,7 +24,7 @@ from crmcore.errors import CRMError, ValidationFailed
 from crmcore.models import User
 from crmcore.normalize import normalize_digits
 from crmcore.runtime import CRM
-from crmcore.web.admin import row_actions
+from crmcore.web.admin import list_rows, row_actions
 from crmcore.web.admin.search import record_search
 
 
@@ -183,6 +183,7 @@ class SecureModelView(AccessMixin, ModelView):
 
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("keyset_pager", g.get("crm_keyset_pager"))
+        kwargs.setdefault("crm_list_rows", list_rows.render_rows)
         return super().render(template, **kwargs)
 
 

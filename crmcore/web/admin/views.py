@@ -39,6 +39,7 @@ from crmcore.web.admin.base import (
     user_names,
 )
 from crmcore.web.formatting import format_datetime_value, format_money
+from crmcore.web.record_urls import id_url
 
 
 def _customer_scope(user: User | None) -> Any:
@@ -59,8 +60,8 @@ def _customer_link(view: Any, context: Any, model: Any, name: str) -> Any:
     customer = model if isinstance(model, Customer) else model.customer
     if customer is None:
         return ""
-    return Markup('<a href="{}">{}</a>').format(url_for("customer_page.show", customer_id=customer.id),
-                                                customer.name)
+    href = id_url("customer_page.show", "customer_id")(customer.id)
+    return Markup('<a href="%s">%s</a>') % (href, customer.name)
 
 
 def _owner_name(view: Any, context: Any, model: Any, name: str) -> str:
