@@ -13,6 +13,9 @@ _DIGITS = str.maketrans(
 )
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63}$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+# phonenumbers otherwise looks each of its patterns up in re's own cache, which the metadata of a few countries
+# overflows, on every call.
+phonenumbers.enable_pattern_cache()
 
 
 def normalize_digits(text: str) -> str:
@@ -20,8 +23,12 @@ def normalize_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
+@lru_cache(maxsize=8192)
 def normalize_email(raw: str) -> str:
-    """Return the email in the form used for storage and de-duplication, or raise ValueError."""
+    """Return the email in the form used for storage and de-duplication, or raise ValueError.
+
+    Cached, as ``normalize_phone`` is: the import asks for each row's email twice.
+    """
     email = raw.strip()
     if not _EMAIL.match(email):
         raise ValueError("Not a valid email address.")

@@ -2,7 +2,8 @@
 
 Each batch (2,000 rows by default) is read and validated in Python with the services' own rules, checked for
 duplicates with one query per kind of key (reference, normalised email, E.164 phone; for contacts also the name
-at the same customer), and written in one transaction with a few multi-row INSERTs (``crm.services.bulk``).
+at the same customer), and written in one transaction with one bulk write per table (``crm.services.bulk``:
+COPY on PostgreSQL).
 Duplicates are those already in the database and earlier rows of the file. ``--on-duplicate update`` goes
 through the services' update, a savepoint per row, as on screen. When writing a batch fails, all of it is rolled
 back and each of its rows is reported; the other batches are kept. A dry run does the same work and rolls each
@@ -13,8 +14,9 @@ After a batch commits, plugins get ``customers_imported``/``contacts_imported`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +30,7 @@ from crmcore.importing.duplicates import (
     existing_contacts,
     existing_customers,
     name_key,
+    one_of,
 )
 from crmcore.importing.reader import Row
 from crmcore.importing.records import RecordImporter, RowProblem, begin_for_savepoints
@@ -42,6 +45,7 @@ BULK_BATCH_SIZE = 2000
 BULK_KINDS = ("customers", "contacts")
 #: A key of a row that a dry run's earlier batch would have created (nothing was written to find it by).
 DRY_RUN_CREATED = -1
+Parsed = TypeVar("Parsed")
 
 
 @dataclass
@@ -175,8 +179,23 @@ class BulkImporter(RecordImporter):
             if key is not None:
                 batch.keys.setdefault(label, {}).setdefault(key, record)
 
+    def _duplicate(self, batch: _Batch, existing: Keys, row: Row, values: dict[str, Any],
+                   keys: list[tuple[str, Any]], data: dict[str, Any]) -> bool:
+        """Whether the row duplicates a record; if so it has been skipped or applied to it, as the policy says."""
+        match = self._match(batch, existing, keys)
+        if match is None:
+            return False
+        if self.on_duplicate == "skip":
+            batch.skipped.append(row.number)
+        else:
+            self._update(batch, row, values, match, data)
+        return True
+
     def _update(self, batch: _Batch, row: Row, values: dict[str, Any], match: Any, data: dict[str, Any]) -> None:
-        """Apply the update policy to a row duplicating ``match``: through the service, in a savepoint."""
+        """Apply the update policy to a row duplicating ``match``: through the service, in a savepoint. An empty
+        lifecycle stage leaves the customer's as it is."""
+        if self.kind == "customers":
+            data = {k: v for k, v in data.items() if k != "lifecycle_stage" or v}
         if match == DRY_RUN_CREATED:
             batch.done.append((row.number, "updated"))
             return
@@ -200,33 +219,19 @@ class BulkImporter(RecordImporter):
         return [("reference", data.get("external_ref")), ("email", self._normal_email(data.get("email"))),
                 ("phone", self._normal_phone(data.get("phone"), data.get("country")))]
 
+    def _customer_row(self, row: Row, values: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None]:
+        data = self._customer_data(row, values)
+        if not data.get("name"):
+            raise RowProblem("name", "No name.")
+        return data, self.text(values, "contact"), self.text(values, "position")
+
     def _customers(self, batch: _Batch, rows: list[Row]) -> None:
-        parsed = []
-        for row in rows:
-            if row.error is not None:
-                batch.errors.append((row.number, row.error, None, None))
-                continue
-            values = self.mapping.apply(row.values)
-            try:
-                data = self._customer_data(row, values)
-                if not data.get("name"):
-                    raise RowProblem("name", "No name.")
-                person = self.text(values, "contact")
-                position = self.text(values, "position")
-            except RowProblem as problem:
-                self._refuse(batch, row, values, problem)
-                continue
-            parsed.append((row, values, data, person, position, self._customer_keys(data)))
+        parsed = [(row, values, data, person, position, self._customer_keys(data))
+                  for row, values, (data, person, position) in self._parsed(batch, rows, self._customer_row)]
         existing = self._existing(batch, CUSTOMER_KEYS, [keys for *_, keys in parsed], existing_customers)
         definitions = self.bulk.customer_fields(batch.session)
         for row, values, data, person, position, keys in parsed:
-            match = self._match(batch, existing, keys)
-            if match is not None and self.on_duplicate == "skip":
-                batch.skipped.append(row.number)
-                continue
-            if match is not None:
-                self._update(batch, row, values, match,
-                             {k: v for k, v in data.items() if k != "lifecycle_stage" or v})
+            if self._duplicate(batch, existing, row, values, keys, data):
                 continue
             try:
                 new = self.bulk.prepare_customer(data, definitions, self.actor)
@@ -249,22 +254,15 @@ class BulkImporter(RecordImporter):
 
     # -- contacts ------------------------------------------------------------------------------------
 
+    def _contact_row(self, row: Row, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        ref = self.text(values, "customer")
+        if ref is None:
+            raise RowProblem("customer", "No customer.")
+        return ref, self.contact_data(values)
+
     def _contacts(self, batch: _Batch, rows: list[Row]) -> None:
-        parsed = []
-        for row in rows:
-            if row.error is not None:
-                batch.errors.append((row.number, row.error, None, None))
-                continue
-            values = self.mapping.apply(row.values)
-            try:
-                ref = self.text(values, "customer")
-                if ref is None:
-                    raise RowProblem("customer", "No customer.")
-                data = self.contact_data(values)
-            except RowProblem as problem:
-                self._refuse(batch, row, values, problem)
-                continue
-            parsed.append((row, values, ref, data))
+        parsed = [(row, values, ref, data)
+                  for row, values, (ref, data) in self._parsed(batch, rows, self._contact_row)]
         self._resolve_customers(batch, {ref for _, _, ref, _ in parsed})
         keyed = []
         for row, values, ref, data in parsed:
@@ -282,12 +280,7 @@ class BulkImporter(RecordImporter):
             keyed.append((row, values, customer, data, keys))
         existing = self._existing(batch, CONTACT_KEYS, [keys for *_, keys in keyed], _existing_contacts)
         for row, values, customer, data, keys in keyed:
-            match = self._match(batch, existing, keys)
-            if match is not None and self.on_duplicate == "skip":
-                batch.skipped.append(row.number)
-                continue
-            if match is not None:
-                self._update(batch, row, values, match, data)
+            if self._duplicate(batch, existing, row, values, keys, data):
                 continue
             try:
                 new = self.bulk.prepare_contact({"customer_id": customer.id, **data}, customer.country)
@@ -307,19 +300,18 @@ class BulkImporter(RecordImporter):
             self.known.clear()
         columns = (Customer.id, Customer.country, Customer.owner_id)
         # Newest first, so that the oldest customer with a reference or name is the one kept.
-        for part in _parts(wanted):
-            for ref, *found in session.execute(select(Customer.external_ref, *columns)
-                                               .where(Customer.external_ref.in_(part)).order_by(Customer.id.desc())):
+        for condition in one_of(session, Customer.external_ref, set(wanted)):
+            for ref, *found in session.execute(select(Customer.external_ref, *columns).where(condition)
+                                               .order_by(Customer.id.desc())):
                 self.known[ref] = _Known(*found)
-        for part in _parts([ref for ref in wanted if ref not in self.known]):
-            for name, *found in session.execute(select(Customer.name, *columns).where(Customer.name.in_(part))
+        for condition in one_of(session, Customer.name, {ref for ref in wanted if ref not in self.known}):
+            for name, *found in session.execute(select(Customer.name, *columns).where(condition)
                                                 .order_by(Customer.id.desc())):
                 self.known[name] = _Known(*found)
         # Then without case (SQLite's lower() folds ASCII letters only; the exact name was tried above).
         by_name = {ref.lower(): ref for ref in wanted if ref not in self.known}
-        for part in _parts(sorted(by_name)):
-            for name, *found in session.execute(select(func.lower(Customer.name), *columns)
-                                                .where(func.lower(Customer.name).in_(part))
+        for condition in one_of(session, func.lower(Customer.name), set(by_name)):
+            for name, *found in session.execute(select(func.lower(Customer.name), *columns).where(condition)
                                                 .order_by(Customer.id.desc())):
                 if name in by_name:
                     self.known[by_name[name]] = _Known(*found)
@@ -340,6 +332,22 @@ class BulkImporter(RecordImporter):
             self.known[ref] = _Known(customer.id, None, customer.values.get("owner_id"))
 
     # -- shared --------------------------------------------------------------------------------------
+
+    def _parsed(self, batch: _Batch, rows: list[Row],
+                parse: Callable[[Row, dict[str, Any]], Parsed]) -> list[tuple[Row, dict[str, Any], Parsed]]:
+        """The rows that read well, with their values by field and what ``parse`` made of them; the others are
+        refused with their problem."""
+        parsed = []
+        for row in rows:
+            if row.error is not None:
+                batch.errors.append((row.number, row.error, None, None))
+                continue
+            values = self.mapping.apply(row.values)
+            try:
+                parsed.append((row, values, parse(row, values)))
+            except RowProblem as problem:
+                self._refuse(batch, row, values, problem)
+        return parsed
 
     @staticmethod
     def _existing(batch: _Batch, labels: tuple[str, ...], keyed: list[list[tuple[str, Any]]], lookup: Any) -> Keys:
@@ -368,6 +376,3 @@ def _existing_contacts(session: Session, emails: set[str], phones: set[str],
                        names: set[tuple[int, str, str]]) -> Keys:
     return existing_contacts(session, emails, phones, {customer_id for customer_id, _, _ in names})
 
-
-def _parts(values: list[str], size: int = 1000) -> list[list[str]]:
-    return [values[start:start + size] for start in range(0, len(values), size)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import ARRAY, ColumnElement, String, and_, any_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from crmcore.models import Contact, ContactPoint, Customer
@@ -41,9 +41,21 @@ def name_key(customer_id: int, first_name: str, last_name: str | None) -> tuple[
     return customer_id, first_name.casefold(), (last_name or "").casefold()
 
 
-def _chunks(values: set[Any]) -> list[list[Any]]:
+def one_of(session: Session, column: Any, values: set[Any]) -> list[ColumnElement[bool]]:
+    """Conditions that together select the rows whose ``column`` holds one of ``values``.
+
+    PostgreSQL gets one condition with the values as one array parameter: an IN list of a thousand placeholders
+    costs the driver more to build and parse than the server needs to look the values up. Elsewhere it is one
+    IN list per CHUNK values.
+    """
     ordered = sorted(values)
-    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)] or [[]]
+    if not ordered:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        # Text without the column's length: a cast to VARCHAR(n) would cut a longer value down to a match.
+        element = String() if isinstance(ordered[0], str) else column.type
+        return [column == any_(bindparam(None, ordered, type_=ARRAY(element)))]
+    return [column.in_(ordered[start:start + CHUNK]) for start in range(0, len(ordered), CHUNK)]
 
 
 def _keep_oldest(found: dict[Any, int], key: Any, record_id: int) -> None:
@@ -57,8 +69,8 @@ def existing_customers(session: Session, refs: set[str], emails: set[str], phone
     wanted = (("reference", Customer.external_ref, refs), ("email", Customer.email, emails),
               ("phone", Customer.phone, phones))
     for label, column, values in wanted:
-        for part in _chunks(values) if values else []:
-            for value, customer_id in session.execute(select(column, Customer.id).where(column.in_(part))):
+        for condition in one_of(session, column, values):
+            for value, customer_id in session.execute(select(column, Customer.id).where(condition)):
                 _keep_oldest(found[label], value, customer_id)
     return found
 
@@ -67,15 +79,14 @@ def existing_contacts(session: Session, emails: set[str], phones: set[str], cust
     """The oldest contact with each of these emails and phones, and the contacts of these customers by name."""
     found: Keys = {label: {} for label in CONTACT_KEYS}
     for kind, values in (("email", emails), ("phone", phones)):
-        for part in _chunks(values) if values else []:
+        for condition in one_of(session, ContactPoint.value, values):
             for value, contact_id in session.execute(select(ContactPoint.value, ContactPoint.contact_id).where(
-                    ContactPoint.kind == kind, ContactPoint.value.in_(part))):
+                    ContactPoint.kind == kind, condition)):
                 _keep_oldest(found[kind], value, contact_id)
     names = found["name at the same customer"]
-    for part in _chunks(customer_ids) if customer_ids else []:
+    for condition in one_of(session, Contact.customer_id, customer_ids):
         for contact_id, customer_id, first, last in session.execute(
-                select(Contact.id, Contact.customer_id, Contact.first_name, Contact.last_name)
-                .where(Contact.customer_id.in_(part))):
+                select(Contact.id, Contact.customer_id, Contact.first_name, Contact.last_name).where(condition)):
             _keep_oldest(names, name_key(customer_id, first, last), contact_id)
     return found
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from crmcore.runtime import CRM
 
 CUSTOM_FIELD_SAMPLE = 200
+CUSTOMER_TEXT_FIELDS = ("name", "legal_name", "registration_id", "tax_id", "website", "address", "city", "industry",
+                        "source", "external_ref", "email", "phone")
 _SPLIT_TAGS = re.compile(r"[,;|]")
 STATUS_WORDS = {
     DealStatus.OPEN: {"open", "active", "in progress", "открыта", "открыт", "відкрита", "باز"},
@@ -147,6 +149,8 @@ class RecordImporter:
         self.batch: list[Row] = []
         self.customer_cache: dict[str, int] = {}
         self.handlers = {"deals": self._deal, "touchpoints": self._touchpoint, "leads": self._lead}
+        #: The customer fields taken as they are written, of those the file has a column for.
+        self.customer_text_fields = [field for field in CUSTOMER_TEXT_FIELDS if field in mapping.fields]
 
     # -- batches -------------------------------------------------------------------------------------
 
@@ -254,29 +258,35 @@ class RecordImporter:
             raise RowProblem(field, f"Longer than {limit} characters.")
         return value
 
+    def texts(self, values: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+        """The cells of ``fields`` that are not empty, as text."""
+        found = {}
+        for field in fields:
+            value = parse_text(values.get(field))
+            if value is not None:
+                found[field] = value
+        return found
+
     def number(self, values: dict[str, Any], field: str) -> Decimal | None:
-        try:
-            return parse_decimal(values.get(field), decimal_separator=self.decimal_separator)
-        except ValueError as exc:
-            raise RowProblem(field, f"Not a number ({exc}).") from None
+        return self._cell(values, field, parse_decimal, "Not a number", decimal_separator=self.decimal_separator)
 
     def day(self, values: dict[str, Any], field: str) -> date | None:
-        try:
-            return parse_date(values.get(field), day_first=self.day_first)
-        except ValueError as exc:
-            raise RowProblem(field, f"Not a date ({exc}).") from None
+        return self._cell(values, field, parse_date, "Not a date", day_first=self.day_first)
 
     def moment(self, values: dict[str, Any], field: str) -> datetime | None:
-        try:
-            return parse_datetime(values.get(field), day_first=self.day_first)
-        except ValueError as exc:
-            raise RowProblem(field, f"Not a date ({exc}).") from None
+        return self._cell(values, field, parse_datetime, "Not a date", day_first=self.day_first)
 
     def flag(self, values: dict[str, Any], field: str) -> bool | None:
+        return self._cell(values, field, parse_bool, "Not yes or no")
+
+    @staticmethod
+    def _cell(values: dict[str, Any], field: str, parse: Callable[..., Any], problem: str, **options: Any) -> Any:
+        """The cell of ``field`` read by ``parse``; a RowProblem on the field (``problem`` and the parser's reason)
+        when it cannot be."""
         try:
-            return parse_bool(values.get(field))
+            return parse(values.get(field), **options)
         except ValueError as exc:
-            raise RowProblem(field, f"Not yes or no ({exc}).") from None
+            raise RowProblem(field, f"{problem} ({exc}).") from None
 
     def country(self, values: dict[str, Any]) -> str | None:
         text = self.text(values, "country")
@@ -353,12 +363,7 @@ class RecordImporter:
     # -- kinds ---------------------------------------------------------------------------------------
 
     def _customer_data(self, row: Row, values: dict[str, Any]) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for field in ("name", "legal_name", "registration_id", "tax_id", "website", "address", "city", "industry",
-                      "source", "external_ref", "email", "phone"):
-            value = self.text(values, field)
-            if value is not None:
-                data[field] = value
+        data = self.texts(values, self.customer_text_fields)
         country = self.country(values)
         if country:
             data["country"] = country
@@ -405,10 +410,7 @@ class RecordImporter:
             first, _, rest = full.partition(" ")
             last = last or rest or None
         data: dict[str, Any] = {"first_name": first, "last_name": last}
-        for field in ("middle_name", "position"):
-            value = self.text(values, field)
-            if value is not None:
-                data[field] = value
+        data.update(self.texts(values, ("middle_name", "position")))
         birthday = self.day(values, "birthday")
         if birthday:
             data["birthday"] = birthday.isoformat()
@@ -444,10 +446,7 @@ class RecordImporter:
             day = self.day(values, field)
             if day is not None:
                 data[field] = day.isoformat()
-        for field in ("lost_reason", "external_ref"):
-            value = self.text(values, field)
-            if value is not None:
-                data[field] = value
+        data.update(self.texts(values, ("lost_reason", "external_ref")))
         currency = self.text(values, "currency")
         if currency:
             data["currency"] = currency.upper()
@@ -509,10 +508,7 @@ class RecordImporter:
                 data["direction"] = (DIRECTION_WORDS.get(folded) or Direction(folded)).value
             except ValueError:
                 raise RowProblem("direction", "Use inbound or outbound.") from None
-        for field in ("subject", "notes", "outcome", "source"):
-            value = self.text(values, field)
-            if value is not None:
-                data[field] = value
+        data.update(self.texts(values, ("subject", "notes", "outcome", "source")))
         deal = self.text(values, "deal")
         if deal:
             deal_id = session.scalar(select(Deal.id).where(Deal.customer_id == customer_id,
@@ -544,10 +540,7 @@ class RecordImporter:
         for field, value in (("email", email), ("phone", phone), ("external_ref", ref)):
             if value is not None:
                 data[field] = value
-        for field in ("source", "city", "website"):
-            value = self.text(values, field)
-            if value is not None:
-                data[field] = value
+        data.update(self.texts(values, ("source", "city", "website")))
         country = self.country(values)
         if country:
             data["country"] = country

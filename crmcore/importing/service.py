@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from crmcore import policy
@@ -29,6 +31,25 @@ OPTIONS = {
     "won_value": "leads: the outcome value that means the lead was won",
     "name": "the file name shown in messages",
 }
+
+
+@contextmanager
+def application_frozen() -> Iterator[None]:
+    """Keep the objects that exist before an import out of the garbage collector's full passes while it runs.
+
+    An import makes objects by the million, and every few thousand rows a full pass walked each object of the
+    loaded application again (about 150 ms with every plugin enabled): a sixth of the import's CPU. The objects
+    go back to the collector when the import ends, so nothing is kept longer than it would have been. A process
+    that freezes objects itself (a server preloading the application before it forks) is left to its own policy.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _explicit(mapping: Mapping[str, str | None] | Iterable[str] | None) -> dict[str, str | None] | None:
@@ -81,9 +102,10 @@ def run_import(
                     f"Columns: {', '.join(table.headers)}." for name in resolved.missing]})
             importer = _importer(crm, kind, resolved, report, actor=actor, dry_run=dry_run,
                                  on_duplicate=on_duplicate, options=options, progress=progress)
-            for row in table:
-                importer.feed(row)
-            importer.finish()
+            with application_frozen():
+                for row in table:
+                    importer.feed(row)
+                importer.finish()
     except ImportFileError as exc:
         raise ValidationFailed({"file": [str(exc)]}) from exc
     except MappingError as exc:

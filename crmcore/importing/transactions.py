@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from crmcore.importing.countries import country_code
 from crmcore.importing.mapping import ColumnMapping
 from crmcore.importing.reader import Row
+from crmcore.importing.records import RowProblem
 from crmcore.importing.report import ImportReport
 from crmcore.importing.values import parse_datetime, parse_decimal, parse_text
 from crmcore.schemas.records import CURRENCIES, MAX_MONEY
@@ -37,13 +38,6 @@ def reference(value: Any) -> str | None:
         return None
     match = _FLOAT_ID.fullmatch(text)
     return match[1] if match else text
-
-
-class RowProblem(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
 
 
 @dataclass

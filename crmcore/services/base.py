@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from crmcore.runtime import CRM
 
 log = logging.getLogger(__name__)
+_JSON_SCALARS = frozenset({str, int, float, bool})
 ModelT = TypeVar("ModelT")
 
 
@@ -66,6 +67,8 @@ def transaction(crm: CRM, tx: Transaction | None = None) -> Iterator[Transaction
 
 
 def jsonable(value: Any) -> Any:
+    if value is None or type(value) in _JSON_SCALARS:
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):

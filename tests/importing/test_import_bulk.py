@@ -3,6 +3,7 @@ events plugins expect, and nothing of a batch written when writing it fails."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from crmcore.hooks import hookimpl
 from crmcore.importing import run_import
 from crmcore.models import AuditEntry, Contact, Customer, Tag
 from crmcore.plugins import Plugin
+from crmcore.schemas import CustomerSchema
 from tests.conftest import event_names
 from tests.sample_plugins import recorder as recorder_module
 
@@ -212,3 +214,59 @@ def test_staff_limited_to_their_own_records_cannot_add_contacts_to_another_users
 
     assert [(e.row, e.reason) for e in report.errors] == [(2, "This record belongs to another user.")]
     assert report.created == 1
+
+
+def test_every_bad_row_of_a_file_is_reported_by_row_and_column_with_the_schemas_reason_and_every_good_one_kept(
+        crm, write):
+    lines, refused, kept = ["Name,Email,Phone,Country,Website"], [], []
+    bad_cells = {1: ("Email", "firm-at-example"), 2: ("Phone", "12"), 3: ("Country", "Atlantis"),
+                 4: ("Website", "not a url"), 5: ("Name", "")}
+    for n in range(60):
+        cells = {"Name": f"Firm {n}", "Email": f"firm{n}@example.com", "Phone": f"+38044{n:07d}", "Country": "UA",
+                 "Website": "https://firm.example"}
+        column, value = bad_cells.get(n % 9, (None, None))
+        if column is None:
+            kept.append(cells["Name"])
+        else:
+            cells[column] = value
+            refused.append((n + 2, column))
+        lines.append(",".join(cells.values()))
+
+    report = run_import(crm, "customers", write("c.csv", "\n".join(lines) + "\n"), options={"batch_size": 7})
+
+    assert [(e.row, e.column) for e in report.errors] == refused
+    assert (report.created, report.failed) == (len(kept), len(refused))
+    assert names(crm) == kept
+    schema_reasons = {column: "; ".join(CustomerSchema().validate({"name": "x", field: value})[field])
+                      for column, field, value in (("Email", "email", "firm-at-example"),
+                                                   ("Website", "website", "not a url"))}
+    assert {e.column: e.reason for e in report.errors if e.column in schema_reasons} == schema_reasons
+
+
+def test_a_reference_longer_than_allowed_is_refused_rather_than_matched_to_one_it_begins_with(crm, write):
+    crm.services.customers.create({"name": "Acme", "external_ref": "R" * 120})
+
+    report = run_import(crm, "customers", write("c.csv", f"Name,Customer ID\nAcme again,{'R' * 130}\n"))
+
+    assert report.skipped == 0
+    assert [(e.row, e.column) for e in report.errors] == [(2, "Customer ID")]
+
+
+def test_the_objects_an_import_finds_are_kept_from_the_collector_only_while_it_runs(crm, write):
+    frozen_during: list[int] = []
+    path = write("c.csv", "Name\nA\nB\n")
+
+    run_import(crm, "customers", path, progress=lambda report: frozen_during.append(gc.get_freeze_count()))
+
+    assert frozen_during and min(frozen_during) > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_import_leaves_a_process_that_freezes_objects_itself_to_its_own_policy(crm, write):
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run_import(crm, "customers", write("c.csv", "Name\nA\n"))
+        assert 0 < gc.get_freeze_count() <= frozen  # some frozen objects are freed meanwhile, none is added
+    finally:
+        gc.unfreeze()

@@ -38,7 +38,10 @@ class AbcRun(Base):
 
 
 class AbcCustomerClass(Base):
-    """A customer's place in one run: ABC(D) class, RFM scores and segment, XYZ class."""
+    """A customer's place in one run: ABC(D) class, RFM scores and segment, XYZ class.
+
+    On PostgreSQL the table is partitioned by run, one partition per run (``crm_abc_analysis.partitions``).
+    """
 
     __tablename__ = "abc_customer_classes"
     __table_args__ = (
@@ -46,6 +49,7 @@ class AbcCustomerClass(Base):
         Index("ix_abc_customer_classes_run_class", "run_id", "abc_class", "customer_id"),
         Index("ix_abc_customer_classes_run_rfm", "run_id", "rfm_segment", "customer_id"),
         Index("ix_abc_customer_classes_run_rank", "run_id", "rank"),
+        {"postgresql_partition_by": "RANGE (run_id)"},
     )
 
     run_id: Mapped[int] = mapped_column(ForeignKey("abc_runs.id", ondelete="CASCADE"), primary_key=True)

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Float, Integer, bindparam, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
 
-from crm_abc_analysis import queries
+from crm_abc_analysis import partitions, queries
 from crm_abc_analysis.models import AbcCustomerClass, AbcProductClass, AbcRun
 from crmcore.errors import ValidationFailed
 from crmcore.models import Customer, Deal, DealStatus
@@ -88,11 +89,13 @@ def _statement(sql: str) -> Any:
 def _sort_memory(session: Session, megabytes: int) -> Iterator[None]:
     """Let the run's grouping and its window sorts happen in memory rather than in temporary files.
 
-    PostgreSQL: ``work_mem`` for this transaction only. SQLite: the page cache of this connection, which its
-    sorter uses before spilling, set back afterwards since the connection returns to the pool.
+    PostgreSQL: ``work_mem`` for this transaction only (and ``maintenance_work_mem``, for building the snapshot's
+    indexes and checking its foreign keys). SQLite: the page cache of this connection, which its sorter uses
+    before spilling, set back afterwards since the connection returns to the pool.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
+        session.execute(text(f"SET LOCAL maintenance_work_mem = '{int(megabytes)}MB'"))
         yield
         return
     before = session.execute(text("PRAGMA cache_size")).scalar()
@@ -110,22 +113,41 @@ def run_analysis(crm: CRM, request: RunRequest = RunRequest()) -> AbcRun:
     """
     basis, start, end, a_share, b_share = _checked(crm, request)
     dialect = crm.db.dialect
+    if dialect == "postgresql":
+        with crm.db.session() as session:
+            partitions.drop_orphans(session)
     with crm.db.session() as session, _sort_memory(session, crm.plugins.settings(PLUGIN)["run_memory_mb"]):
+        if dialect == "postgresql":
+            partitions.lock_runs(session)
         run = AbcRun(period_start=start, period_end=end, basis=basis, a_share=a_share, b_share=b_share)
         session.add(run)
         session.flush()
         params = _params(crm, run.id, start, end, a_share, b_share)
-        session.execute(_statement(queries.customer_insert(dialect, basis)), params)
+        classes = _write_customer_classes(session, dialect, basis, params)
         product_params = {k: params[k] for k in ("run_id", "start", "end", "won", "a_share", "ab_share")}
         session.execute(_statement(queries.product_insert(basis)), product_params)
-        _summarise(session, run)
+        _summarise(session, run, classes)
+        if dialect == "postgresql":
+            partitions.attach(session, run.id)
     return run
 
 
-def _summarise(session: Session, run: AbcRun) -> None:
+def _write_customer_classes(session: Session, dialect: str, basis: str, params: dict[str, Any]) -> TableClause:
+    """Write the run's customer classes; returns the table that holds them (PostgreSQL: the run's partition,
+    attached by the caller once everything else is written)."""
+    if dialect != "postgresql":
+        session.execute(_statement(queries.customer_insert(dialect, basis)), params)
+        return AbcCustomerClass.__table__
+    ctes, select = queries.customer_classes(dialect, basis, partitions.column_types())
+    return partitions.load(session, params["run_id"],
+                           lambda name: _statement(f"CREATE TABLE {name} AS {ctes}\n{select}"), params)
+
+
+def _summarise(session: Session, run: AbcRun, classes: TableClause) -> None:
+    c = classes.c
     rows = session.execute(
-        select(AbcCustomerClass.abc_class, func.count(), func.coalesce(func.sum(AbcCustomerClass.value), 0))
-        .where(AbcCustomerClass.run_id == run.id).group_by(AbcCustomerClass.abc_class)
+        select(c.abc_class, func.count(), func.coalesce(func.sum(c.value), 0))
+        .where(c.run_id == run.id).group_by(c.abc_class)
     ).all()
     counts = {cls: 0 for cls in queries.ABC_CLASSES}
     values = {cls: Decimal("0") for cls in queries.ABC_CLASSES}
@@ -134,8 +156,8 @@ def _summarise(session: Session, run: AbcRun) -> None:
     customers = sum(counts.values())
     total = sum(values.values(), Decimal("0"))
     top_n = math.ceil(TOP_SHARE * customers)
-    top_value = session.scalar(select(func.coalesce(func.sum(AbcCustomerClass.value), 0)).where(
-        AbcCustomerClass.run_id == run.id, AbcCustomerClass.rank <= top_n)) or 0
+    top_value = session.scalar(select(func.coalesce(func.sum(c.value), 0)).where(
+        c.run_id == run.id, c.rank <= top_n)) or 0
     products = session.execute(
         select(AbcProductClass.abc_class, func.count(), func.coalesce(func.sum(AbcProductClass.value), 0))
         .where(AbcProductClass.run_id == run.id).group_by(AbcProductClass.abc_class)).all()

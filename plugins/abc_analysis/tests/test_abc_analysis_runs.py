@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from crm_abc_analysis import hooks, partitions, services
 from crm_abc_analysis.models import AbcCustomerClass, AbcProductClass
-from crm_abc_analysis.services import RunRequest, default_period, moved_down, run_analysis
+from crm_abc_analysis.services import (
+    RunRequest,
+    customer_history,
+    default_period,
+    latest_runs,
+    moved_down,
+    run_analysis,
+)
 from sqlalchemy import select
 
 from crmcore.errors import ValidationFailed
@@ -176,6 +186,45 @@ def test_every_run_is_kept_and_customers_who_moved_down_are_listed(abc_crm, cust
         customers["buyer1"]: ("A", "B"), customers["buyer2"]: ("A", "B"),
         customers["buyer4"]: ("B", "C"), customers["buyer5"]: ("B", "C")}
     assert len(classes(abc_crm, first.id)) == 12
+
+
+def test_two_runs_at_the_same_time_both_complete(abc_crm, customers):
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: run_analysis(abc_crm, RunRequest(end=END)), range(2)))
+
+    assert runs[0].id != runs[1].id
+    assert [len(classes(abc_crm, run.id)) for run in runs] == [12, 12]
+
+
+def test_while_a_run_is_being_written_readers_see_the_previous_run_whole(abc_crm, customers, monkeypatch):
+    first = run_analysis(abc_crm, RunRequest(end=END))
+    buy(abc_crm, customers["buyer9"], 2000, on=date(2026, 6, 1))
+    written, release = threading.Event(), threading.Event()
+    module, name = (partitions, "attach") if abc_crm.db.dialect == "postgresql" else (services, "_summarise")
+    last_write = getattr(module, name)
+
+    def write_then_wait(*args, **kwargs):
+        last_write(*args, **kwargs)
+        written.set()
+        release.wait(30)
+
+    monkeypatch.setattr(module, name, write_then_wait)
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(run_analysis, abc_crm, RunRequest(end=END))
+        assert written.wait(30)
+        try:
+            segment = next(s for s in hooks.segments(abc_crm) if s.key == "abc:class-a")
+            with abc_crm.db.session() as session:
+                assert [run.id for run in latest_runs(session, 5)] == [first.id]
+                assert set(session.scalars(segment.query())) == {customers[f"buyer{i}"] for i in range(3)}
+                assert [run.id for run, _ in customer_history(session, customers["buyer9"])] == [first.id]
+        finally:
+            release.set()
+        second = second.result()
+
+    with abc_crm.db.session() as session:
+        assert [run.id for run in latest_runs(session, 5)] == [second.id, first.id]
+        assert set(session.scalars(segment.query())) == {customers["buyer9"], customers["buyer0"]}
 
 
 def test_a_start_after_the_end_is_refused_and_nothing_is_written(abc_crm, customers):
