@@ -16,7 +16,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from crmcore.api import schemas as s
@@ -61,6 +61,19 @@ class Resource:
     #: Loader options for reading one record: what it shows in the same query, and nothing it does not show.
     one: tuple[Any, ...] = ()
 
+    @functools.cached_property
+    def read_one(self) -> Any:
+        """The query for one record by ``record_id``, built once: building it per request costs more than running it."""
+        return select(self.model).where(self.model.id == bindparam("record_id")).options(*self.one)
+
+
+def _equal_to(query: Any, model: Any, args: dict[str, Any], *keys: str) -> Any:
+    """Keep the rows whose column equals each of these filters that was given."""
+    for key in keys:
+        if args.get(key) is not None:
+            query = query.where(getattr(model, key) == args[key])
+    return query
+
 
 def _customer_filters(query: Any, args: dict[str, Any]) -> Any:
     if args.get("q"):
@@ -72,9 +85,7 @@ def _customer_filters(query: Any, args: dict[str, Any]) -> Any:
         if phone:
             conditions.append(Customer.phone == phone)
         query = query.where(or_(*conditions))
-    for key in ("lifecycle_stage", "owner_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Customer, key) == args[key])
+    query = _equal_to(query, Customer, args, "lifecycle_stage", "owner_id")
     if args.get("country"):
         query = query.where(Customer.country == args["country"].upper())
     if args.get("segment"):
@@ -97,27 +108,21 @@ def _contact_filters(query: Any, args: dict[str, Any]) -> Any:
 
 
 def _touchpoint_filters(query: Any, args: dict[str, Any]) -> Any:
-    for key in ("customer_id", "channel"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Touchpoint, key) == args[key])
+    query = _equal_to(query, Touchpoint, args, "customer_id", "channel")
     if args.get("since"):
         query = query.where(Touchpoint.occurred_at >= args["since"])
     return query
 
 
 def _deal_filters(query: Any, args: dict[str, Any]) -> Any:
-    for key in ("customer_id", "status", "stage_id", "owner_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Deal, key) == args[key])
+    query = _equal_to(query, Deal, args, "customer_id", "status", "stage_id", "owner_id")
     if args.get("q"):
         query = query.where(Deal.title.startswith(args["q"].strip(), autoescape=True))
     return query
 
 
 def _task_filters(query: Any, args: dict[str, Any]) -> Any:
-    for key in ("customer_id", "assignee_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Task, key) == args[key])
+    query = _equal_to(query, Task, args, "customer_id", "assignee_id")
     if args.get("open") is not None:
         query = query.where(Task.done_at.is_(None) if args["open"] else Task.done_at.is_not(None))
     return query
@@ -152,7 +157,7 @@ RESOURCES = [
                                                                               expected_version=version),
         delete=lambda rid, actor: _services().customers.delete(rid, actor=actor),
         owner_rule=lambda query, actor: query.where(or_(Customer.owner_id == actor.id, Customer.owner_id.is_(None))),
-        one=(joinedload(Customer.tags), lazyload(Customer.important_dates)),
+        one=(joinedload(Customer.tags), lazyload(Customer.owner), lazyload(Customer.important_dates)),
     ),
     Resource(
         "contacts", Contact, s.ContactOut, s.ContactArgs, "customers",
@@ -205,17 +210,17 @@ RESOURCES = [
 def _load(session: Any, resource: Resource, record_id: int, actor: User) -> Any:
     if record_id > 2**31 - 1:
         raise NotFound(f"No {resource.name[:-1]} with id {record_id}.")
-    query = select(resource.model).where(resource.model.id == record_id).options(*resource.one)
+    query = resource.read_one
     if resource.owner_rule is not None and owns_only(actor):
         query = resource.owner_rule(query, actor)
-    record = session.scalars(query).unique().first()
+    record = session.scalars(query, {"record_id": record_id}).unique().first()
     if record is None:
         raise NotFound(f"No {resource.name[:-1]} with id {record_id}.")
     return record
 
 
 def _reload(resource: Resource, record_id: int, actor: User) -> Any:
-    with crm().db.session() as session:
+    with crm().db.read_session() as session:
         return _load(session, resource, record_id, actor)
 
 
@@ -234,7 +239,7 @@ def register(resource: Resource) -> Blueprint:
         def get(self, args: dict[str, Any]) -> Any:
             """List, filtered and sorted, one page at a time: pass ``next_cursor`` back as ``cursor``."""
             actor = require(resource.area)
-            with crm().db.session() as session:
+            with crm().db.read_session() as session:
                 query = resource.filters(select(resource.model), args)
                 if resource.owner_rule is not None and owns_only(actor):
                     query = resource.owner_rule(query, actor)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crmcore import policy
@@ -20,6 +20,9 @@ TOKEN_PREFIX = "crm_"  # noqa: S105 - a public prefix, not a secret
 LAST_USED_PRECISION = timedelta(minutes=1)
 # A constant hash to compare against when the account does not exist, so timing does not reveal accounts.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Built once: every API request runs it, and a statement built per call costs more Python than the query's round trip.
+_TOKEN_AND_USER = (select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at, User)
+                   .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def hash_token(token: str) -> str:
@@ -118,18 +121,17 @@ class UserService(Service):
         so a busy integration does not turn every read into a write."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
-        with self.crm.db.session() as session:
-            row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                                  .where(ApiToken.token_hash == hash_token(token))).one_or_none()
+        with self.crm.db.read_session() as session:
+            row = session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)}).one_or_none()
             if row is None:
                 return None
-            record, user = row
+            token_id, expires_at, revoked_at, last_used_at, user = row
             now = utcnow()
-            expires_at, last_used_at = _aware(record.expires_at, now), _aware(record.last_used_at, now)
-            if record.revoked_at is not None or (expires_at is not None and expires_at <= now):
+            expires_at, last_used_at = _aware(expires_at, now), _aware(last_used_at, now)
+            if revoked_at is not None or (expires_at is not None and expires_at <= now):
                 return None
             if last_used_at is None or now - last_used_at >= LAST_USED_PRECISION:
-                record.last_used_at = now
+                session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
             return user if user.active else None
 
 

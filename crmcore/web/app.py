@@ -79,7 +79,7 @@ def create_app(crm: CRM | None = None, testing: bool = False) -> Flask:
 
     @app.get("/health")
     def health() -> Any:
-        with crm.db.engine.connect() as connection:
+        with crm.db.read_connection() as connection:
             connection.execute(text("SELECT 1"))
         return jsonify(status="ok", jobs=crm.jobs.ping())
 

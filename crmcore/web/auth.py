@@ -47,7 +47,7 @@ def load_user(user_id: str) -> LoginUser | None:
     crm = current_app.extensions["crm"]
     if not user_id.isdigit():
         return None
-    with crm.db.session() as db_session:
+    with crm.db.read_session() as db_session:
         user = db_session.get(User, int(user_id))
     return LoginUser(user) if user is not None and user.active else None
 
