@@ -46,6 +46,7 @@ class CRM:
         return JobQueue(self)
 
     def close(self) -> None:
+        self.plugins.pm.hook.crm_closing(crm=self)
         if "jobs" in self.__dict__:
             self.jobs.close()
         self.db.dispose()

@@ -67,6 +67,14 @@ def test_hook_plugin_disabled_reaches_the_plugins_still_enabled(crm_factory, cal
     assert calls[0][1]["name"] == "dependent"
 
 
+def test_hook_crm_closing_reaches_installed_plugins_even_when_disabled(plugin_crm, calls):
+    assert not plugin_crm.plugins.is_enabled("recorder")
+
+    plugin_crm.close()
+
+    assert calls == [("crm_closing", {"crm": plugin_crm})]
+
+
 def test_enabling_a_plugin_whose_requirements_are_off_is_refused_naming_them(plugin_crm):
     with pytest.raises(Refused, match="requires recorder"):
         plugin_crm.plugins.enable("dependent")

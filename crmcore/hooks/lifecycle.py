@@ -1,4 +1,4 @@
-"""The plugin's own life: enabled and disabled by an admin."""
+"""The plugin's own life: enabled and disabled by an admin, and the CRM it belongs to closing."""
 
 from __future__ import annotations
 
@@ -21,3 +21,13 @@ def plugin_enabled(crm: CRM, name: str) -> None:
 @hookspec
 def plugin_disabled(crm: CRM, name: str) -> None:
     """Plugin ``name`` was disabled (its data is kept). Called on the plugins that remain enabled."""
+
+
+@hookspec
+def crm_closing(crm: CRM) -> None:
+    """``crm`` is about to close its database and Redis connections (``CRM.close()``). Called on every
+    installed plugin, enabled or not, without reading the database.
+
+    A plugin that holds work for ``crm`` in this process (say, writes it batches in a thread) finishes it here,
+    while the connections are still open.
+    """

@@ -2,7 +2,8 @@
 
 ``crm_factory(plugins=[...], enabled=[...])`` builds a CRM with a chosen set of installed plugins (names of
 installed plugins or ``Plugin`` objects) and enables some of them; ``crm`` is one with every installed plugin
-and none enabled; ``app``/``client`` wrap it in the web application; ``login`` logs a client in.
+and none enabled; ``app``/``client`` wrap it in the web application; ``login`` logs a client in;
+``work_off(crm)`` runs the queued jobs; ``smtp_server`` is a recording SMTP server on loopback.
 """
 
 from __future__ import annotations
@@ -10,15 +11,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import redis
 
 from crmcore.config import load_settings
 from crmcore.plugins import Plugin
 from crmcore.plugins.manager import discover
 from crmcore.testing import databases
 from crmcore.testing.redis import purge, require_redis, test_redis_url
+
+if TYPE_CHECKING:
+    from crmcore.testing.smtp import LoopbackSmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +39,6 @@ def crm_redis_prefix() -> str:
 
 @pytest.fixture(scope="session")
 def crm_redis_url(crm_redis_prefix: str) -> Iterator[str]:
-    import redis
-
     url = test_redis_url()
     require_redis(url)
     yield url
@@ -87,10 +90,14 @@ def crm_factory(crm_settings: Any, _migrated: bool) -> Iterator[Callable[..., An
         return crm
 
     yield make
-    if made:
-        databases.empty_tables(made[0].db.engine)
     for crm in made:
         crm.close()
+    if made:
+        databases.empty_tables(made[0].db.engine)
+        made[0].db.dispose()
+    connection = redis.Redis.from_url(crm_settings.redis_url)
+    purge(connection, crm_settings.redis_prefix)  # each test starts with no queued job and no key of another
+    connection.close()
 
 
 @pytest.fixture
@@ -145,3 +152,44 @@ def shared_data() -> Path:
     if not path.is_dir():
         raise RuntimeError(f"the shared data sets are missing at {path}")
     return path
+
+
+@pytest.fixture
+def work_off() -> Callable[[Any], None]:
+    """``work_off(crm)`` runs every queued job with a real RQ worker in this process, until none is left."""
+    from crmcore.testing.jobs import work_off as run
+
+    return run
+
+
+@pytest.fixture
+def smtp_client_settings() -> Callable[..., Any]:
+    """What ``smtp_server.settings(**overrides)`` builds from host, port and timeout: a dict here; a plugin's
+    ``conftest.py`` overrides this fixture to get its own client settings type."""
+    return dict
+
+
+@pytest.fixture
+def smtp_server_factory(smtp_client_settings: Callable[..., Any]) -> Iterator[Callable[..., LoopbackSmtpServer]]:
+    """``smtp_server_factory(**aiosmtpd_options)`` starts another loopback server (e.g. with authentication);
+    each is stopped after the test."""
+    from crmcore.testing.smtp import LoopbackSmtpServer
+
+    servers: list[LoopbackSmtpServer] = []
+
+    def start(**smtp_kwargs: Any) -> LoopbackSmtpServer:
+        server = LoopbackSmtpServer(smtp_client_settings, **smtp_kwargs)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_factory: Callable[..., LoopbackSmtpServer]) -> LoopbackSmtpServer:
+    """A real SMTP server on 127.0.0.1 that records what it accepts, fresh for each test
+    (see ``crmcore.testing.smtp``)."""
+    return smtp_server_factory()

@@ -128,6 +128,10 @@ class RecorderHooks:
         _record("plugin_disabled", locals())
 
     @hookimpl
+    def crm_closing(self, crm) -> None:
+        _record("crm_closing", locals())
+
+    @hookimpl
     def segments(self, crm: Any) -> list[Segment]:
         return [Segment(
             key="recorder:noted",

@@ -7,16 +7,17 @@ Exactly one message per recipient rests on the database, not on Redis:
 * A worker claims a batch with a conditional ``UPDATE`` (``queued`` -> ``sending`` with its claim token and
   the time) of the rows it picked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), committed before any SMTP
   traffic. Nobody else sends a claimed row, and a row marked ``sent`` is never claimed again.
-* Each delivery's result is committed right after its send, before the next message: one ``UPDATE`` by primary
-  key on a connection held for the batch (on PostgreSQL with ``synchronous_commit`` off, so the commit does not
-  wait for the disk; a killed worker loses nothing it committed, only a crash of the database server itself could
-  forget the last fraction of a second of results). The sends reach the customers' timelines from a low-priority
-  job per batch, so timeline writes never slow sending down.
+* Each delivery's result is committed right after its send, before the next message: one autocommitted
+  ``UPDATE`` by primary key on a connection held for the batch (on PostgreSQL with ``synchronous_commit`` off, so
+  the commit does not wait for the disk; a killed worker loses nothing it committed, only a crash of the database
+  server itself could forget the last fraction of a second of results). The sends reach the customers' timelines
+  from a low-priority job per batch, so timeline writes never slow sending down.
 * A worker killed mid-batch leaves its unsent rows ``sending``; the periodic sweep puts rows claimed longer ago
   than ``claim_timeout_seconds`` back in the queue. Only the one message that was on the wire at the moment of
   the kill can reach the recipient twice, and then with the same Message-ID (derived from the delivery id),
   which receivers use to recognise the copy.
 * Messages are written straight to bytes (:meth:`MessageBuilder.prepare`) from templates compiled once per job.
+  The next message is prepared while the server digests the current one (:class:`_Lookahead`).
   A configured ``max_per_minute`` is one schedule in Redis shared by every worker (:mod:`.throttle`).
 * Jobs only say "there is work"; losing them (Redis restarted) loses nothing: the sweep re-enqueues send jobs
   for every sending campaign with due rows and none in flight.
@@ -27,8 +28,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,7 @@ ACTIVE = (CampaignStatus.SENDING, CampaignStatus.TESTING)
 #: How stale the view of withdrawn consent and paused campaigns may get while a batch is being sent.
 LIVENESS_SECONDS = 0.25
 _AB_HASH = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the sample
-#: The per-message write of the send path, built once.
+#: The per-message write of the send path.
 _MARK_SENT = (update(Delivery)
               .where(Delivery.id == bindparam("row_id"), Delivery.claim_token == bindparam("claim"))
               .values(status=DeliveryStatus.SENT.value, sent_at=bindparam("sent_at"), error=None))
@@ -204,6 +205,67 @@ class _Content:
     compiled: dict[str | None, Any]
 
 
+class _SentMarks:
+    """Marks deliveries sent, one statement each on an autocommit connection, through the driver's own cursor:
+    on the send path SQLAlchemy's per-statement work costs as much CPU as the statement itself."""
+
+    def __init__(self, connection: Connection) -> None:
+        dialect = connection.dialect
+        compiled = _MARK_SENT.compile(dialect=dialect)
+        self._sql = compiled.string
+        self._constants = compiled.params
+        self._order = compiled.positiontup if compiled.positional else None
+        column_type = Delivery.__table__.c.sent_at.type.dialect_impl(dialect)
+        self._sent_at = column_type.bind_processor(dialect) or (lambda value: value)
+        self._options = {"prepare": True} if dialect.driver == "psycopg" else {}
+        self._cursor = connection.connection.driver_connection.cursor()
+
+    def mark(self, row_id: int, claim: str, sent_at: datetime) -> bool:
+        """Whether the row was still this claim's to mark (a row taken back by the sweep is not)."""
+        params: dict[str, Any] | tuple[Any, ...] = {**self._constants, "row_id": row_id, "claim": claim,
+                                                    "sent_at": self._sent_at(sent_at)}
+        if self._order is not None:
+            params = tuple(params[name] for name in self._order)
+        self._cursor.execute(self._sql, params, **self._options)
+        return self._cursor.rowcount == 1
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+class _Lookahead:
+    """The message of the next row, prepared while the server digests the current one.
+
+    Preparing is rendering and encoding only, with no side effect, so a message prepared ahead for a row that is
+    then skipped (consent withdrawn, campaign paused) or never sent (worker killed) changes nothing.
+    """
+
+    def __init__(self, prepare: Callable[[Any], PreparedMessage], rows: Sequence[Any]) -> None:
+        self._prepare = prepare
+        self._rows = rows
+        self._position: int | None = None
+        self._outcome: PreparedMessage | Exception | None = None
+
+    def prepare(self, position: int) -> None:
+        """Prepare the message of ``rows[position]``; never raises (a failure is kept for :meth:`take`)."""
+        if position >= len(self._rows) or position == self._position:
+            return
+        try:
+            outcome: PreparedMessage | Exception = self._prepare(self._rows[position])
+        except Exception as exc:  # noqa: BLE001 - raised again by take(), outside the SMTP exchange
+            outcome = exc
+        self._position, self._outcome = position, outcome
+
+    def take(self, position: int) -> PreparedMessage:
+        """The message of ``rows[position]``, prepared now unless it was prepared ahead."""
+        self.prepare(position)
+        outcome, self._position, self._outcome = self._outcome, None, None
+        if isinstance(outcome, Exception):
+            raise outcome
+        assert outcome is not None
+        return outcome
+
+
 class BatchSender:
     """Sends the batches of one campaign (or of the transactional queue) until done or out of time."""
 
@@ -284,11 +346,14 @@ class BatchSender:
 
     def _send_rows(self, sender: SmtpSender, token: str, rows: Sequence[Any], content: _Content,
                    fields: dict[int, dict[str, Any]]) -> bool:
-        with self.crm.db.engine.connect() as results, _fast_commits(results):
-            return self._send_each(sender, token, rows, content, fields, results)
+        # Autocommit: each delivery's result is one statement, one round trip, durable when it returns.
+        with (self.crm.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as results,
+              _fast_commits(results), closing(_SentMarks(results)) as marks):
+            return self._send_each(sender, token, rows, content, fields, results, marks)
 
     def _send_each(self, sender: SmtpSender, token: str, rows: Sequence[Any], content: _Content,
-                   fields: dict[int, dict[str, Any]], results: Connection) -> bool:
+                   fields: dict[int, dict[str, Any]], results: Connection, marks: _SentMarks) -> bool:
+        ahead = _Lookahead(lambda row: self._prepare(content, row, fields.get(row.customer_id, {})), rows)
         live: set[int] | None = set()
         checked_at = -1.0
         for position, row in enumerate(rows):
@@ -304,14 +369,14 @@ class BatchSender:
                 self.counts["skipped"] += 1
                 continue
             try:
-                message = self._prepare(content, row, fields.get(row.customer_id, {}))
+                message = ahead.take(position)
             except (TemplateRenderError, InvalidAddressError) as exc:
                 self._record(row, token, None, failure=str(exc))
                 continue
             self.rate.wait()
-            result = sender.send(message)
+            result = sender.send(message, while_waiting=lambda after=position + 1: ahead.prepare(after))
             if result.sent:
-                self._record_sent(results, row, token)
+                self._record_sent(marks, row, token)
             else:
                 self._record(row, token, result)
             if result.server_unavailable:
@@ -342,12 +407,10 @@ class BatchSender:
         return builder.prepare(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
                                content=rendered, campaign_links=content.campaign.links)
 
-    def _record_sent(self, results: Connection, row: Any, token: str) -> None:
+    def _record_sent(self, marks: _SentMarks, row: Any, token: str) -> None:
         """Commit a sent delivery before the next message goes out: the exactly-once record."""
         self.counts["sent"] += 1
-        done = results.execute(_MARK_SENT, {"row_id": row.id, "claim": token, "sent_at": utcnow()}).rowcount
-        results.commit()
-        if done:
+        if marks.mark(row.id, token, utcnow()):
             self._sent.append(row.id)
 
     def _record(self, row: Any, token: str, result: SendResult | None, failure: str | None = None) -> None:

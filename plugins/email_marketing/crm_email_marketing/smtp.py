@@ -25,7 +25,7 @@ import random
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email.generator import BytesGenerator
@@ -47,6 +47,7 @@ __all__ = [
 
 _RNG = random.Random()
 _ENHANCED_CODE = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
 
 
@@ -268,8 +269,14 @@ class SmtpSender:
         *,
         recipients: Sequence[str] | None = None,
         envelope_from: str | None = None,
+        while_waiting: Callable[[], None] | None = None,
     ) -> SendResult:
-        """Send ``message``; recipients default to its To/Cc/Bcc addresses (or its envelope when prepared)."""
+        """Send ``message``; recipients default to its To/Cc/Bcc addresses (or its envelope when prepared).
+
+        ``while_waiting`` is called at most once, after the message data is on the wire and before the server's
+        verdict is read: the time the server takes to accept a message is the caller's to use (a campaign
+        prepares its next message there). It must not raise.
+        """
         if isinstance(message, EmailMessage):
             message = PreparedMessage(
                 data=_flatten(message),
@@ -310,7 +317,7 @@ class SmtpSender:
                     message_id,
                 )
             try:
-                result = self._transaction(connection, sender, to_addrs, data)
+                result = self._transaction(connection, sender, to_addrs, data, while_waiting)
             except _StaleConnectionError:
                 self._discard()
                 if attempt == 1:
@@ -325,7 +332,8 @@ class SmtpSender:
             return replace(result, message_id=message_id)
         raise AssertionError("unreachable")
 
-    def _transaction(self, connection: smtplib.SMTP, sender: str, to_addrs: Sequence[str], data: bytes) -> SendResult:
+    def _transaction(self, connection: smtplib.SMTP, sender: str, to_addrs: Sequence[str], data: bytes,
+                     while_waiting: Callable[[], None] | None = None) -> SendResult:
         options = [f"SIZE={len(data)}"] if connection.has_extn("size") else []
         try:
             code, reply = _envelope(connection, "mail", "from", sender, options)
@@ -353,7 +361,7 @@ class SmtpSender:
             return SendResult(_status_for(code), SendStage.RECIPIENT, code, reply_text)
 
         try:
-            code, reply = connection.data(data)
+            code, reply = _data(connection, data, while_waiting)
         except smtplib.SMTPDataError as exc:
             self._reset(connection)
             return SendResult(_status_for(exc.smtp_code), SendStage.DATA, exc.smtp_code, _text(exc.smtp_error))
@@ -386,6 +394,22 @@ def _envelope(
     quoted = f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
     extra = " " + " ".join(options) if options and connection.does_esmtp else ""
     connection.putcmd(verb, f"{field}:{quoted}{extra}")
+    return connection.getreply()
+
+
+def _data(connection: smtplib.SMTP, data: bytes, while_waiting: Callable[[], None] | None) -> tuple[int, bytes]:
+    """:meth:`smtplib.SMTP.data` with a pause for ``while_waiting`` between sending the message and reading
+    the server's reply."""
+    connection.putcmd("data")
+    code, reply = connection.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    payload = _DOT_AT_LINE_START.sub(b"..", data)
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    connection.send(payload + b".\r\n")
+    if while_waiting is not None:
+        while_waiting()
     return connection.getreply()
 
 

@@ -19,7 +19,7 @@ def test_an_ab_test_sends_both_subjects_to_a_sample_then_the_winner_to_the_rest(
     campaign = make_campaign(subject="A: offers", subject_b="B: offers", ab_sample_percent=50, ab_metric="opens")
     service = CampaignService(mail_crm)
     service.schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
     sample = Counter(m.message["Subject"] for m in smtp_server.messages)
     assert set(sample) == {"A: offers", "B: offers"}
     assert service.get(campaign.id).status.value == "testing"
@@ -27,7 +27,7 @@ def test_an_ab_test_sends_both_subjects_to_a_sample_then_the_winner_to_the_rest(
         session.execute(update(Delivery).where(Delivery.variant == "b").values(opened_at=utcnow()))
 
     sweep(mail_crm, now=utcnow() + timedelta(minutes=campaign.ab_wait_minutes + 1))
-    work_off()
+    work_off(mail_crm)
 
     received = Counter(m.rcpt_tos[0] for m in smtp_server.messages)
     assert received == Counter({f"reader-{n}@example.org": 1 for n in range(40)})
@@ -43,7 +43,7 @@ def test_hook_send_transactional_email_queues_and_sends_with_unsubscribe_headers
 
     queued = mail_crm.hook.send_transactional_email(crm=mail_crm, customer_id=customer_id, subject="How did we do?",
                                                     html="<p>Rate us 0-10</p>", text="Rate us 0-10", kind="nps")
-    work_off()
+    work_off(mail_crm)
 
     assert queued is True
     [received] = smtp_server.messages

@@ -32,7 +32,7 @@ def test_with_redis_down_scheduling_says_so_and_the_sweep_sends_when_it_is_back(
 
     assert CampaignService(mail_crm).get(campaign.id).status.value == "scheduled"
     sweep(mail_crm)
-    work_off()
+    work_off(mail_crm)
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"reader-{n}@example.org" for n in range(3)]
 
 

@@ -44,7 +44,7 @@ def test_every_recipient_gets_one_personalised_multipart_message(mail_crm, smtp_
     campaign = make_campaign()
 
     campaigns.schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
 
     received = smtp_server.messages
     assert sorted(m.rcpt_tos[0] for m in received) == sorted(f"reader-{n}@example.org" for n in range(12))
@@ -69,7 +69,7 @@ def test_persian_and_cyrillic_names_and_subjects_arrive_intact(mail_crm, smtp_se
     campaign = make_campaign(subject="پیشنهاد ویژه / Спецпропозиція для {{ name }}")
 
     campaigns.schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
 
     by_to = {m.rcpt_tos[0]: m for m in smtp_server.messages}
     persian = by_to["reader-0@example.org"]
@@ -85,7 +85,7 @@ def test_each_send_is_a_touchpoint_on_the_customer_timeline(mail_crm, add_custom
     campaign = make_campaign()
 
     campaigns.schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
 
     with mail_crm.db.session() as session:
         touchpoint = session.scalars(select(Touchpoint).where(Touchpoint.customer_id == customer_id)).one()
@@ -99,7 +99,7 @@ def test_a_5xx_refusal_marks_the_address_bounced_and_suppressed(mail_crm, smtp_s
     campaign = make_campaign()
 
     campaigns.schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
 
     assert statuses(mail_crm, campaign.id) == {"sent": 2, "bounced": 1}
     with mail_crm.db.session() as session:
@@ -116,13 +116,13 @@ def test_a_temporary_failure_is_retried_and_then_delivered(mail_crm, smtp_server
     smtp_server.reject_recipient("reader-0@example.org", "451 4.7.1 Greylisted, try again later")
     campaign = make_campaign()
     campaigns.schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
     assert statuses(mail_crm, campaign.id) == {"sent": 1, "queued": 1}
 
     smtp_server.clear_rejections()
     time.sleep(1.1)
     sweep(mail_crm)
-    work_off()
+    work_off(mail_crm)
 
     assert statuses(mail_crm, campaign.id) == {"sent": 2}
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["reader-0@example.org", "reader-1@example.org"]
@@ -152,6 +152,22 @@ def test_hook_consent_changed_mid_campaign_stops_that_recipients_message(mail_cr
     assert statuses(mail_crm, campaign.id) == {"sent": 3, "cancelled": 1}
 
 
+def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_of_the_batch_is_sent(
+        mail_crm, smtp_server, add_customers, make_campaign, campaigns, work_off):
+    add_customers(5)
+    campaign = make_campaign(html='<p>Hello {% if name == "Reader 2" %}{{ name.nickname }}{% endif %}{{ name }}</p>')
+
+    campaigns.schedule(campaign.id)
+    work_off(mail_crm)
+
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
+        f"reader-{n}@example.org" for n in (0, 1, 3, 4)]
+    assert statuses(mail_crm, campaign.id) == {"sent": 4, "failed": 1}
+    with mail_crm.db.session() as session:
+        error = session.scalar(select(Delivery.error).where(Delivery.status == "failed"))
+    assert "nickname" in error
+
+
 def test_a_campaign_with_a_broken_template_is_refused_naming_the_part(make_campaign):
     with pytest.raises(ValidationFailed) as error:
         make_campaign(html="<p>{{ name </p>")
@@ -172,7 +188,7 @@ def test_click_links_point_at_our_tracking_endpoint(mail_crm, smtp_server, add_c
 
     add_customers(1)
     campaigns.schedule(make_campaign().id)
-    work_off()
+    work_off(mail_crm)
 
     html = smtp_server.messages[0].message.get_body(("html",)).get_content()
     hosts = {urlsplit(link).netloc for link in extract_links(html)}
@@ -187,11 +203,11 @@ def test_a_paused_campaign_sends_nothing_until_resumed(mail_crm, smtp_server, ad
     campaigns.start(campaign.id)
     campaigns.pause(campaign.id)
 
-    work_off()
+    work_off(mail_crm)
     assert smtp_server.messages == []
 
     campaigns.resume(campaign.id)
-    work_off()
+    work_off(mail_crm)
     assert len(smtp_server.messages) == 3
 
 
@@ -203,7 +219,7 @@ def test_a_cancelled_campaign_never_sends_what_is_left(mail_crm, smtp_server, ad
     campaigns.start(campaign.id)
 
     campaigns.cancel(campaign.id)
-    work_off()
+    work_off(mail_crm)
 
     assert smtp_server.messages == []
     assert statuses(mail_crm, campaign.id) == {"cancelled": 3}
@@ -216,7 +232,7 @@ def test_sending_is_throttled_to_the_configured_rate(mail_crm, smtp_server, add_
     campaigns.schedule(make_campaign().id)
 
     started = time.monotonic()
-    work_off()
+    work_off(mail_crm)
 
     assert len(smtp_server.messages) == 4
     assert time.monotonic() - started >= 3 * 60 / 300
@@ -243,11 +259,11 @@ def test_a_campaign_scheduled_for_later_waits_for_its_time(mail_crm, smtp_server
     campaign = make_campaign()
     campaigns.schedule(campaign.id, at=datetime.now(UTC) + timedelta(hours=1))
     sweep(mail_crm)
-    work_off()
+    work_off(mail_crm)
     assert smtp_server.messages == []
 
     sweep(mail_crm, now=datetime.now(UTC) + timedelta(hours=2))
-    work_off()
+    work_off(mail_crm)
     assert len(smtp_server.messages) == 2
 
 
@@ -255,7 +271,7 @@ def test_after_sending_every_pooled_connection_commits_durably_again(mail_crm, a
                                                                       campaigns, work_off):
     add_customers(3)
     campaigns.schedule(make_campaign().id)
-    work_off()
+    work_off(mail_crm)
 
     engine = mail_crm.db.engine
     pooled = [engine.connect() for _ in range(max(engine.pool.checkedin(), 1))]
@@ -264,3 +280,14 @@ def test_after_sending_every_pooled_connection_commits_durably_again(mail_crm, a
     for connection in pooled:
         connection.close()
     assert settings == ({"on"} if mail_crm.db.dialect == "postgresql" else {"1"})
+
+
+def test_a_delivery_is_found_by_the_time_it_was_sent(mail_crm, add_customers, make_campaign, campaigns, work_off):
+    add_customers(2)
+    campaigns.schedule(make_campaign().id)
+    work_off(mail_crm)
+
+    with mail_crm.db.session() as session:
+        sent_at = session.scalar(select(Delivery.sent_at).order_by(Delivery.sent_at.desc()).limit(1))
+        found = session.scalar(select(func.count()).where(Delivery.sent_at <= sent_at, Delivery.sent_at >= sent_at))
+    assert found == 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 def sent_campaign(crm, make_campaign, work_off, **fields):
     campaign = make_campaign(**fields)
     CampaignService(crm).schedule(campaign.id)
-    work_off()
+    work_off(crm)
     return campaign
 
 

@@ -87,7 +87,7 @@ def test_the_customer_panel_lists_the_campaigns_received(mail_crm, web, make_use
                                                          work_off):
     [customer_id] = add_customers(1)
     CampaignService(mail_crm).schedule(make_campaign(name="Winter news").id)
-    work_off()
+    work_off(mail_crm)
     user = make_user("manager")
     customer = mail_crm.services.customers.get(customer_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import socket
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.smtp import AuthResult
@@ -299,3 +300,38 @@ def test_retry_delays_are_spread_out_rather_than_synchronised():
     delays = {retry_delay(3, rng=rng) for _ in range(20)}
 
     assert len(delays) == 20
+
+
+def test_lines_starting_with_a_dot_arrive_intact(smtp_server):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "news@shop.example", "reader@example.org", "Dots"
+    message.set_content(".first line\n.\n..two dots\nlast line\n")
+
+    with SmtpSender(smtp_server.settings()) as sender:
+        assert sender.send(message).sent
+
+    received = smtp_server.messages[0].message.get_content()
+    assert received.splitlines() == [".first line", ".", "..two dots", "last line"]
+
+
+def test_the_wait_for_the_servers_verdict_is_offered_once_per_message_on_the_wire(smtp_server, compose):
+    calls = []
+
+    with SmtpSender(smtp_server.settings()) as sender:
+        first = sender.send(compose(1), while_waiting=lambda: calls.append(1))
+        second = sender.send(compose(2), while_waiting=lambda: calls.append(2))
+
+    assert first.sent and second.sent
+    assert calls == [1, 2]
+    assert len(smtp_server.messages) == 2
+
+
+def test_the_wait_is_not_offered_when_the_recipient_is_refused(smtp_server, compose):
+    smtp_server.reject_recipient("recipient-1@example.org", "550 5.1.1 No such user")
+    calls = []
+
+    with SmtpSender(smtp_server.settings()) as sender:
+        result = sender.send(compose(1), while_waiting=lambda: calls.append(1))
+
+    assert result.status is SendStatus.PERMANENT_FAILURE
+    assert calls == []

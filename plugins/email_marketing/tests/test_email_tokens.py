@@ -112,7 +112,8 @@ def test_invalid_delivery_ids_cannot_be_signed(tracking_tokens, delivery_id):
 
 
 @pytest.mark.parametrize("secret", ["one-secret", ["old-secret", "new-secret"]], ids=["one key", "rotated keys"])
-@pytest.mark.parametrize("delivery_id", [7, 2**62, "a" * 60], ids=["small id", "large id", "compressible id"])
+@pytest.mark.parametrize("delivery_id", [7, 999_999_999, 1_111_111_111, 2**62, "a" * 60],
+                         ids=["small id", "nine digits", "ten repeated digits", "large id", "compressible id"])
 def test_tokens_are_exactly_what_itsdangerous_signs_for_the_purpose(secret, delivery_id):
     from itsdangerous import URLSafeSerializer
 

@@ -19,7 +19,7 @@ def sent(mail_crm, smtp_server, add_customers, make_campaign, work_off):
     add_customers(2)
     campaign = make_campaign()
     CampaignService(mail_crm).schedule(campaign.id)
-    work_off()
+    work_off(mail_crm)
     return {m.rcpt_tos[0]: m.message for m in smtp_server.messages}
 
 

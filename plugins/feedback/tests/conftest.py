@@ -1,16 +1,11 @@
-"""Fixtures for the feedback plugin's tests."""
+"""Fixtures for the feedback plugin's tests (``smtp_server`` and ``work_off`` come from crmcore's pytest plugin)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import threading
-from collections.abc import Callable, Iterator
-from email.message import EmailMessage
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from crm_feedback.services import FeedbackService
 
 
@@ -54,57 +49,3 @@ def won(feedback_crm: Any) -> Callable[..., Any]:
         return feedback_crm.services.deals.create(data)
 
     return make
-
-
-class MailSink:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        message = email.message_from_bytes(bytes(envelope.original_content or b""), policy=email.policy.default)
-        with self._lock:
-            self.messages.append(message)
-        return "250 OK: queued"
-
-
-class _LoopbackController(Controller):
-    """A controller on 127.0.0.1 and a port the OS chooses."""
-
-    def __init__(self, handler: MailSink) -> None:
-        super().__init__(handler, hostname="127.0.0.1", port=0)
-
-    def _trigger_server(self) -> None:
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[MailSink, int]]:
-    """A real SMTP server on loopback: ``(sink, port)``."""
-    sink = MailSink()
-    controller = _LoopbackController(sink)
-    controller.start()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def work_off() -> Callable[[Any], None]:
-    """``work_off(crm)`` runs every queued job with a real RQ worker in this process until the queues are empty."""
-    from rq import SimpleWorker
-
-    from crmcore.jobs import runner
-
-    def work(crm: Any) -> None:
-        runner.set_current(crm)
-        try:
-            SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-        finally:
-            runner.set_current(None)
-
-    return work

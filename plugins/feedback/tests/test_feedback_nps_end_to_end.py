@@ -13,12 +13,11 @@ LINK = re.compile(r"https?://\S+/feedback/nps/[\w.-]+")
 
 
 @pytest.fixture
-def mailing(crm_factory, smtp_sink):
-    sink, port = smtp_sink
-    crm = crm_factory(enabled=["email_marketing", "feedback"], smtp_host="127.0.0.1", smtp_port=port,
-                      mail_from="survey@shop.example")
+def mailing(crm_factory, smtp_server):
+    crm = crm_factory(enabled=["email_marketing", "feedback"], smtp_host=smtp_server.host,
+                      smtp_port=smtp_server.port, mail_from="survey@shop.example")
     crm.plugins.save_settings("email_marketing", {"retry_base_seconds": 0})
-    return crm, sink
+    return crm
 
 
 def segment(crm, key: str) -> list[int]:
@@ -26,8 +25,9 @@ def segment(crm, key: str) -> list[int]:
         return sorted(session.scalars(crm.segments.customer_ids(key)).all())
 
 
-def test_a_segment_is_surveyed_by_email_and_the_answers_become_promoters_and_detractors(mailing, login, work_off):
-    crm, sink = mailing
+def test_a_segment_is_surveyed_by_email_and_the_answers_become_promoters_and_detractors(mailing, smtp_server, login,
+                                                                                        work_off):
+    crm = mailing
     people = {name: crm.services.customers.create({"name": name, "email": f"{name}@example.org",
                                                    "lifecycle_stage": "customer"})
               for name in ("ava", "ben", "cyrus")}
@@ -42,7 +42,7 @@ def test_a_segment_is_surveyed_by_email_and_the_answers_become_promoters_and_det
     work_off(crm)  # the segment job queues one survey each, then the sender mails them
 
     links = {}
-    for message in sink.messages:
+    for message in (received.message for received in smtp_server.messages):
         text = message.get_body(preferencelist=("plain",)).get_content()
         links[message["To"].addresses[0].username] = urlsplit(LINK.search(text).group(0)).path
     assert sorted(links) == ["ava", "ben", "cyrus"]

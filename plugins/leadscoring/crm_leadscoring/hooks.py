@@ -19,10 +19,18 @@ PENDING_SWEEP_SECONDS = 60
 
 
 def _mark(crm: Any, *customer_ids: int) -> None:
-    """The request only marks the lead; a background job scores it (see ``crm_leadscoring.pending``)."""
+    """The request only hands the lead over to be marked; a background job scores it (``crm_leadscoring.pending``)."""
     from crm_leadscoring.pending import mark
 
     mark(crm, customer_ids)
+
+
+@hookimpl
+def crm_closing(crm: Any) -> None:
+    """Marks this process still holds reach Redis while the connections are open."""
+    from crm_leadscoring.pending import flush
+
+    flush()
 
 
 @hookimpl

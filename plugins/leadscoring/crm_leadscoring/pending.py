@@ -1,13 +1,20 @@
 """Leads waiting for a new score: the event hooks mark them, a background job rescores them together.
 
-Marking is one round trip to Redis: the ids go into a sorted set under the configured prefix, each scored with a
-sequence number, so the request that changed a lead does not pay for scoring it. The first mark after the job
-last started queues the job; a schedule runs it every minute as well, so a lost job only delays the scores.
+A mark goes into a sorted set in Redis under the configured prefix, each id scored with a sequence number. The
+request that changed a lead only hands the mark to the process's outbox (``crm_leadscoring.outbox``) and returns;
+the outbox's thread writes the marks of the last ``LINGER_SECONDS`` in one round trip. Inside a job the mark is
+written before the hook returns: nobody waits for a job, and a work horse leaves with ``os._exit``, which would
+skip the outbox. The first mark after the job last started queues the job; a schedule runs it every minute as
+well, so a lost job only delays the scores. That schedule only finds marks that reached Redis: the outbox writes
+what it holds when the process exits and keeps what it could not write, so only a process killed within
+milliseconds of a change (as one killed between the commit and the hook's round trip before) leaves the lead to
+the nightly rescoring.
 
 The job removes a mark only when its sequence number is still the one it read, so a lead changed again while it
 was being scored stays marked for the next round, and a job that dies leaves its marks for the next one.
-With Redis unreachable (or not configured) the lead is scored at once, as the hooks did before: no change goes
-unscored, it only costs the request more.
+With Redis unreachable (or not configured) the lead is scored at once: by the outbox's thread for the marks it
+could not write, inside the request while this process knows Redis is down. Redis being down leaves no change
+unscored; it only costs more.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import redis
+from rq import get_current_job
 
+from crm_leadscoring.outbox import install
 from crm_leadscoring.services import rescore
 from crmcore.jobs.queue import JobsUnavailable
 
@@ -32,6 +41,8 @@ BATCH = 2_000
 QUEUED_SECONDS = 300
 #: After Redis failed, how long this process scores at once without trying Redis again.
 RETRY_SECONDS = 10.0
+#: How long the outbox's thread gathers marks before writing them in one round trip.
+LINGER_SECONDS = 0.02
 
 _MARK = """
 local seq = redis.call('INCR', KEYS[2])
@@ -68,27 +79,42 @@ def mark(crm: CRM, customer_ids: Iterable[int | None]) -> None:
     ids = sorted({int(i) for i in customer_ids if i is not None})
     if not ids:
         return
-    where = _where(crm)
-    if _unreachable_until.get(where, 0.0) <= time.monotonic():
-        try:
-            pending, sequence, queued = _keys(crm)
-            connection = crm.jobs.connection
-            first = connection.register_script(_MARK)(keys=[pending, sequence, queued], args=[QUEUED_SECONDS, *ids])
-            if first:
-                crm.jobs.enqueue(JOB, plugin=PLUGIN)
-            return
-        except (redis.RedisError, JobsUnavailable):
-            _unreachable_until[where] = time.monotonic() + RETRY_SECONDS
-    rescore(crm, ids)
+    if not crm.settings.redis_url or _unreachable_until.get(_where(crm), 0.0) > time.monotonic():
+        rescore(crm, ids)
+    elif get_current_job() is None:
+        _outbox.add(crm, ids)
+    else:
+        write(crm, ids)
+
+
+def write(crm: CRM, customer_ids: list[int]) -> None:
+    """Mark these customers in Redis, queueing the job with the first mark; score them now if Redis fails."""
+    try:
+        pending, sequence, queued = _keys(crm)
+        first = crm.jobs.connection.register_script(_MARK)(keys=[pending, sequence, queued],
+                                                           args=[QUEUED_SECONDS, *customer_ids])
+        if first:
+            crm.jobs.enqueue(JOB, plugin=PLUGIN)
+        return
+    except (redis.RedisError, JobsUnavailable):
+        _unreachable_until[_where(crm)] = time.monotonic() + RETRY_SECONDS
+    rescore(crm, customer_ids)
+
+
+def flush() -> bool:
+    """Write every mark this process still holds before returning; False if some could not be (they are kept)."""
+    return _outbox.flush()
 
 
 def waiting(crm: CRM) -> int:
-    """How many customers are marked and not yet rescored."""
+    """How many customers are marked and not yet rescored (this process's marks written first)."""
+    flush()
     return int(crm.jobs.connection.zcard(_keys(crm)[0]))
 
 
 def rescore_pending(crm: CRM, batch: int = BATCH) -> dict[str, int]:
     """Rescore every customer marked before this call, ``batch`` at a time; marks made meanwhile wait their turn."""
+    flush()
     pending, sequence, queued = _keys(crm)
     connection = crm.jobs.connection
     connection.delete(queued)
@@ -103,3 +129,6 @@ def rescore_pending(crm: CRM, batch: int = BATCH) -> dict[str, int]:
         checked += len(entries)
         release(keys=[pending], args=[value for member, seq in entries for value in (member, repr(seq))])
     return {"checked": checked, "scored": scored}
+
+
+_outbox = install(write, RETRY_SECONDS, LINGER_SECONDS)

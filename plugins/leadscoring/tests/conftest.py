@@ -1,4 +1,4 @@
-"""What the lead scoring tests share: running the queued jobs as a worker would."""
+"""What the lead scoring tests share: running the queued jobs once this process's marks have reached Redis."""
 
 from __future__ import annotations
 
@@ -9,17 +9,12 @@ import pytest
 
 
 @pytest.fixture
-def work_off() -> Callable[[Any], None]:
-    """``work_off(crm)`` runs every queued job in this process, as a worker would, until none is left."""
-    from rq import SimpleWorker
-
-    from crmcore.jobs import runner
+def work_off(work_off: Callable[[Any], None]) -> Callable[[Any], None]:
+    """crmcore's ``work_off(crm)``, after the marks the hooks handed to this process's outbox are written."""
+    from crm_leadscoring.pending import flush
 
     def run(crm: Any) -> None:
-        runner.set_current(crm)
-        try:
-            SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-        finally:
-            runner.set_current(None)
+        flush()
+        work_off(crm)
 
     return run

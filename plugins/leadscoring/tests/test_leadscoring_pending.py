@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from crm_leadscoring import pending
 from crm_leadscoring.models import LeadScore
-from crm_leadscoring.pending import rescore_pending, waiting
+from crm_leadscoring.outbox import Outbox
+from crm_leadscoring.pending import flush, rescore_pending, waiting
 from crm_leadscoring.services import call_next, save_rules
 
 from crmcore.importing import run_import
@@ -49,12 +53,47 @@ def test_creating_a_lead_marks_it_and_the_queued_job_scores_it(scoring_crm, work
     assert waiting(scoring_crm) == 0
 
 
+def test_the_request_hands_the_mark_over_and_does_not_wait_for_redis(scoring_crm, monkeypatch):
+    redis_written = threading.Event()
+    release = threading.Event()
+
+    def slow_write(crm, customer_ids):
+        release.wait(10)
+        pending.write(crm, customer_ids)
+        redis_written.set()
+
+    monkeypatch.setattr(pending, "_outbox", Outbox(slow_write, retry_seconds=0.01))
+
+    lead = new_lead(scoring_crm)
+
+    assert not redis_written.is_set()
+    assert pending._outbox.held() in ({scoring_crm: [lead.id]}, {})  # held, or taken by the writing thread
+    release.set()
+    assert redis_written.wait(10)
+    assert waiting(scoring_crm) == 1
+
+
+def test_a_job_writes_its_marks_before_it_ends(scoring_crm, monkeypatch, work_off):
+    lead = new_lead(scoring_crm)
+    work_off(scoring_crm)
+    sequence = pending._keys(scoring_crm)[1]
+    marks_before = int(scoring_crm.jobs.connection.get(sequence))
+    handed_over = []
+    monkeypatch.setattr(pending._outbox, "add", lambda crm, ids: handed_over.append(ids))
+
+    scoring_crm.jobs.enqueue("crm_leadscoring.pending:mark", [lead.id], plugin="leadscoring")
+    work_off(scoring_crm)
+
+    assert handed_over == []
+    assert int(scoring_crm.jobs.connection.get(sequence)) == marks_before + 1
+
+
 def test_a_burst_of_changes_queues_one_job(scoring_crm):
     for i in range(5):
         new_lead(scoring_crm, name=f"L{i}")
 
-    assert scoring_crm.jobs.queue("default").count == 1
     assert waiting(scoring_crm) == 5
+    assert scoring_crm.jobs.queue("default").count == 1
 
 
 def test_after_the_job_the_call_next_list_shows_the_change(scoring_crm, work_off):
@@ -124,6 +163,16 @@ def test_imported_leads_wait_for_one_queued_job_that_scores_them(scoring_crm, wo
 def test_with_redis_unreachable_the_lead_is_scored_at_once(crm_factory):
     crm = crm_factory(enabled=["leadscoring"], redis_url="redis://127.0.0.1:1/0")
 
+    first = new_lead(crm, phone="+49 30 1234567")
+    assert flush()  # the outbox's thread found Redis down and scored the lead itself
+    second = new_lead(crm, phone="+49 30 7654321")  # Redis is known to be down: scored inside the request
+
+    assert score_of(crm, first.id) == score_of(crm, second.id) == pytest.approx(20)  # base 10, a phone 10
+
+
+def test_with_no_redis_configured_the_lead_is_scored_inside_the_request(crm_factory):
+    crm = crm_factory(enabled=["leadscoring"], redis_url="")
+
     lead = new_lead(crm, phone="+49 30 1234567")
 
-    assert score_of(crm, lead.id) == pytest.approx(20)  # the default rules: base 10, a phone 10
+    assert score_of(crm, lead.id) == pytest.approx(20)

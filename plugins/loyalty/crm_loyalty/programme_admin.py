@@ -7,6 +7,7 @@ field it names and a refused form writes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -142,10 +143,16 @@ class ProgrammeView(SecureView):
             abort(404)
         return record
 
-    def _edit(self, form: FlaskForm, save: Any, template: str, record: Any, saved: str, **conversions: Any) -> Any:
+    def _edit(self, form: FlaskForm, record: Any, add: Callable[..., Any], update: Callable[..., Any], template: str,
+              saved: str, **conversions: Any) -> Any:
+        """The form of a new ``record`` (None) saved with ``add``, or of an existing one saved with ``update``."""
         if form.validate_on_submit():
+            values, actor = _values(form, **conversions), acting_user()
             try:
-                save(_values(form, **conversions))
+                if record is None:
+                    add(values, actor=actor)
+                else:
+                    update(record.id, values, actor=actor)
             except NotFound:
                 abort(404)
             except CRMError as exc:
@@ -159,30 +166,17 @@ class ProgrammeView(SecureView):
     @expose("/tier/<int:tier_id>", methods=("GET", "POST"))
     def tier(self, tier_id: int | None = None) -> Any:
         tier = self._record(Tier, tier_id)
-        actor = acting_user()
-
-        def save(values: dict[str, Any]) -> Any:
-            if tier is None:
-                return self.service.add_tier(values, actor=actor)
-            return self.service.update_tier(tier.id, values, actor=actor)
-
-        return self._edit(TierForm(obj=tier), save, "loyalty/tier_edit.html", tier, "Tier saved.",
-                          decimals=("threshold", "multiplier"))
+        return self._edit(TierForm(obj=tier), tier, self.service.add_tier, self.service.update_tier,
+                          "loyalty/tier_edit.html", "Tier saved.", decimals=("threshold", "multiplier"))
 
     @expose("/reward/new", methods=("GET", "POST"))
     @expose("/reward/<int:reward_id>", methods=("GET", "POST"))
     def reward(self, reward_id: int | None = None) -> Any:
         reward = self._record(Reward, reward_id)
-        actor = acting_user()
-
-        def save(values: dict[str, Any]) -> Any:
-            if reward is None:
-                return self.service.add_reward(values, actor=actor)
-            return self.service.update_reward(reward.id, values, actor=actor)
-
         form = RewardForm(obj=reward)
         if request.method == "GET" and reward is None:
             form.active.data = True
-        return self._edit(form, save, "loyalty/reward_edit.html", reward, "Reward saved.",
-                          integers=("cost_points",), decimals=("discount_percent", "discount_amount"),
+        return self._edit(form, reward, self.service.add_reward, self.service.update_reward,
+                          "loyalty/reward_edit.html", "Reward saved.", integers=("cost_points",),
+                          decimals=("discount_percent", "discount_amount"),
                           optional=("discount_percent", "discount_amount"))

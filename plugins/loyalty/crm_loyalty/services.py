@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from crmcore.runtime import CRM
 
 log = logging.getLogger(__name__)
+ProgrammeItem = TypeVar("ProgrammeItem", Tier, Reward)
+#: ``check(session, programme_id, values, record_id)`` refuses values a tier or reward may not take.
+ItemCheck = Callable[[Session, int, dict[str, Any], int | None], None]
+
 BIRTHDAY_LABELS = ("birthday", "date of birth", "birth date", "تولد", "день рождения", "день народження")
 
 
@@ -146,62 +150,58 @@ class LoyaltyService:
                                         .order_by(Reward.cost_points, Reward.id)))
 
     @staticmethod
-    def _unique_tier_name(session: Session, programme_id: int, name: str, tier_id: int | None = None) -> None:
-        taken = select(Tier.id).where(Tier.programme_id == programme_id, Tier.name == name)
+    def _tier_name_free(session: Session, programme_id: int, values: dict[str, Any], tier_id: int | None) -> None:
+        if "name" not in values:
+            return
+        taken = select(Tier.id).where(Tier.programme_id == programme_id, Tier.name == values["name"])
         if tier_id is not None:
             taken = taken.where(Tier.id != tier_id)
         if session.scalar(taken) is not None:
-            raise ValidationFailed({"name": [f"A tier named {name!r} exists."]})
+            raise ValidationFailed({"name": [f"A tier named {values['name']!r} exists."]})
+
+    def _add(self, model: type[ProgrammeItem], entity: str, schema: Schema, data: Mapping[str, Any],
+             actor: User | None, check: ItemCheck | None = None) -> ProgrammeItem:
+        policy.require(actor, "settings")
+        values = _load(schema, data)
+        with self.crm.db.session() as session:
+            programme_id = self.programme(session).id
+            if check is not None:
+                check(session, programme_id, values, None)
+            record = model(programme_id=programme_id, **values)
+            session.add(record)
+            session.flush()
+            audit(session, actor, entity, record.id, "create", values)
+        return record
+
+    def _update(self, model: type[ProgrammeItem], entity: str, schema: Schema, record_id: int,
+                data: Mapping[str, Any], actor: User | None, check: ItemCheck | None = None) -> ProgrammeItem:
+        policy.require(actor, "settings")
+        values = _load(schema, data)
+        with self.crm.db.session() as session:
+            record = session.get(model, record_id) if isinstance(record_id, int) else None
+            if record is None:
+                raise NotFound(f"No {entity.replace('_', ' ')} with id {record_id}.")
+            if check is not None:
+                check(session, record.programme_id, values, record.id)
+            changes = apply_changes(record, values)
+            if changes:
+                audit(session, actor, entity, record.id, "update", changes)
+        return record
 
     def add_tier(self, data: Mapping[str, Any], actor: User | None = None) -> Tier:
-        policy.require(actor, "settings")
-        values = _load(TierSchema(), data)
-        with self.crm.db.session() as session:
-            programme = self.programme(session)
-            self._unique_tier_name(session, programme.id, values["name"])
-            tier = Tier(programme_id=programme.id, **values)
-            session.add(tier)
-            session.flush()
-            audit(session, actor, "loyalty_tier", tier.id, "create", values)
-        return tier
+        return self._add(Tier, "loyalty_tier", TierSchema(), data, actor, check=self._tier_name_free)
 
     def update_tier(self, tier_id: int, data: Mapping[str, Any], actor: User | None = None) -> Tier:
         """Change a tier (only the fields given). Members move on their next purchase or the nightly review."""
-        policy.require(actor, "settings")
-        values = _load(TierSchema(partial=True), data)
-        with self.crm.db.session() as session:
-            tier = session.get(Tier, tier_id) if isinstance(tier_id, int) else None
-            if tier is None:
-                raise NotFound(f"No loyalty tier with id {tier_id}.")
-            if "name" in values:
-                self._unique_tier_name(session, tier.programme_id, values["name"], tier.id)
-            changes = apply_changes(tier, values)
-            if changes:
-                audit(session, actor, "loyalty_tier", tier.id, "update", changes)
-        return tier
+        return self._update(Tier, "loyalty_tier", TierSchema(partial=True), tier_id, data, actor,
+                            check=self._tier_name_free)
 
     def add_reward(self, data: Mapping[str, Any], actor: User | None = None) -> Reward:
-        policy.require(actor, "settings")
-        values = _load(RewardSchema(), data)
-        with self.crm.db.session() as session:
-            reward = Reward(programme_id=self.programme(session).id, **values)
-            session.add(reward)
-            session.flush()
-            audit(session, actor, "loyalty_reward", reward.id, "create", values)
-        return reward
+        return self._add(Reward, "loyalty_reward", RewardSchema(), data, actor)
 
     def update_reward(self, reward_id: int, data: Mapping[str, Any], actor: User | None = None) -> Reward:
         """Change a reward (only the fields given); an inactive one is no longer offered at the counter."""
-        policy.require(actor, "settings")
-        values = _load(RewardSchema(partial=True), data)
-        with self.crm.db.session() as session:
-            reward = session.get(Reward, reward_id) if isinstance(reward_id, int) else None
-            if reward is None:
-                raise NotFound(f"No loyalty reward with id {reward_id}.")
-            changes = apply_changes(reward, values)
-            if changes:
-                audit(session, actor, "loyalty_reward", reward.id, "update", changes)
-        return reward
+        return self._update(Reward, "loyalty_reward", RewardSchema(partial=True), reward_id, data, actor)
 
     # -- members ------------------------------------------------------------------------------------
 
