@@ -11,20 +11,13 @@ from pathlib import Path
 import pytest
 from rq import SimpleWorker
 
-from crmcore.jobs import runner
 from crmcore.jobs.queue import JobsUnavailable
 from crmcore.jobs.worker import build_scheduler
+from crmcore.testing.jobs import work_off
 from tests.sample_plugins import recorder as sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def work_off(crm) -> None:
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
 
 
 def test_a_queued_job_runs_with_the_crm_and_its_services(crm):

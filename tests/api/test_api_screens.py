@@ -5,19 +5,10 @@ from __future__ import annotations
 import io
 import re
 
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from crmcore.jobs import runner
 from crmcore.models import Customer
-
-
-def work_off(crm) -> None:
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
+from crmcore.testing.jobs import work_off
 
 
 def test_an_uploaded_file_is_previewed_dry_run_then_imported_with_a_report(client, login, crm):

@@ -67,17 +67,9 @@ def test_the_cleanup_runs_hourly_through_the_cores_schedules(crm):
     assert job.interval == 3600
 
 
-def test_the_scheduled_cleanup_removes_an_old_dry_run_in_a_worker(crm):
-    from rq import SimpleWorker
-
-    from crmcore.jobs import runner
-
+def test_the_scheduled_cleanup_removes_an_old_dry_run_in_a_worker(crm, work_off):
     old = add_job(crm, dry_run=True, status="finished", hours_old=KEEP_HOURS + 1)
     crm.jobs.enqueue("crmcore.importing.cleanup:remove_old_uploads")
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
+    work_off(crm)
 
     assert old not in kept(crm)

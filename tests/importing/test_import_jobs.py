@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from rq import SimpleWorker
 
 from crmcore.errors import PermissionDenied
 from crmcore.importing.jobs import get_import, import_report_csv, start_import
-from crmcore.jobs import runner
+from crmcore.testing.jobs import work_off
 
 CSV = b"Name,Email\nAcme,info@acme.example\nBroken,not-an-email\n"
 
-
-def work_off(crm) -> None:
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
 
 
 def test_a_queued_import_runs_in_a_worker_and_records_its_counts_and_report(crm, make_user):

@@ -5,10 +5,8 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from rq import SimpleWorker
 from sqlalchemy import select
 
-from crmcore.jobs import runner
 from crmcore.models import WebhookDelivery
 
 
@@ -39,13 +37,6 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-
-def work_off(crm) -> None:
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
 
 
 def deliveries(crm) -> list[WebhookDelivery]:

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from crmcore.errors import PermissionDenied, ValidationFailed
+from crmcore.testing.jobs import work_off
 from crmcore.webhooks import WebhookService, sign
-from tests.webhooks.receiver import deliveries, work_off
+from tests.webhooks.receiver import deliveries
 
 
 def test_a_won_deal_is_posted_signed_to_the_registered_url(crm, receiver):

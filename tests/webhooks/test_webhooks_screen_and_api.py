@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from crmcore.testing.jobs import work_off
 from crmcore.webhooks import WebhookService, sign
-from tests.webhooks.receiver import deliveries, work_off
+from tests.webhooks.receiver import deliveries
 
 
 @pytest.fixture

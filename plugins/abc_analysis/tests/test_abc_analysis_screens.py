@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from crm_abc_analysis.services import RunRequest, run_analysis
 
+from crmcore.testing.jobs import work_off
 from crmcore.web.contributions import customer_panels, dashboard_widgets
 
 END = date(2026, 6, 30)
@@ -128,18 +129,6 @@ def test_crm_abc_run_with_a_bad_date_explains_itself(run_crm, shop):
     assert "start: The start must not be after the end." in result.stderr
     assert "Traceback" not in result.stderr
 
-
-def work_off(crm) -> None:
-    """Run every queued job in this process, as a worker would."""
-    from rq import SimpleWorker
-
-    from crmcore.jobs import runner
-
-    runner.set_current(crm)
-    try:
-        SimpleWorker(crm.jobs.all_queues(), connection=crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
 
 
 def test_run_now_queues_a_run_that_a_worker_completes(client, login, crm, shop):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 from crm_clv.models import ClvScore
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from crmcore.jobs import runner
 from crmcore.models import User
 from crmcore.web.contributions import customer_panels, dashboard_widgets
 
@@ -145,16 +143,12 @@ def test_before_the_first_fit_the_screen_says_how_to_fit(clv_crm, client, login)
     assert "Why customers left" in page
 
 
-def test_refit_from_the_screen_runs_in_the_background(clv_crm, simulated_shop, client, login) -> None:
+def test_refit_from_the_screen_runs_in_the_background(clv_crm, simulated_shop, client, login, work_off) -> None:
     clv_crm.plugins.save_settings("clv", {"holdout_weeks": 13})
     login(client, "admin")
 
     response = client.post("/clv/refit")
-    runner.set_current(clv_crm)
-    try:
-        SimpleWorker(clv_crm.jobs.all_queues(), connection=clv_crm.jobs.connection).work(burst=True)
-    finally:
-        runner.set_current(None)
+    work_off(clv_crm)
 
     assert response.status_code == 302
     with clv_crm.db.session() as session:
