@@ -170,16 +170,18 @@ def claim(session: Session, campaign_id: int | None, limit: int, now: datetime |
         pick = pick.with_for_update(skip_locked=True)
     # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT): PostgreSQL may re-run such a subquery and
     # update more rows than the limit.
-    ids = list(session.scalars(pick))
-    if not ids:
-        return None
-    claimed = session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.QUEUED.value)
-        .values(status=DeliveryStatus.SENDING.value, claim_token=token, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return token if claimed else None
+    while ids := list(session.scalars(pick)):
+        claimed = session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.QUEUED.value)
+            .values(status=DeliveryStatus.SENDING.value, claim_token=token, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed:
+            return token
+        # Another worker claimed every row picked here between the two statements (SQLite has no SKIP LOCKED):
+        # pick again, rather than leave as if the campaign had nothing left to send.
+    return None
 
 
 def requeue_stale(session: Session, timeout: timedelta, now: datetime | None = None) -> int:

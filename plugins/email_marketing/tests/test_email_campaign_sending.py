@@ -11,7 +11,7 @@ from crm_email_marketing.sending import BatchSender, claim
 from crm_email_marketing.services import CampaignService
 from crm_email_marketing.settings import smtp_settings
 from crm_email_marketing.smtp import SmtpSender
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from crmcore.errors import ValidationFailed
 from crmcore.models import Touchpoint
@@ -150,6 +150,34 @@ def test_hook_consent_changed_mid_campaign_stops_that_recipients_message(mail_cr
     assert len(received) == 3
     assert waiting_email not in received
     assert statuses(mail_crm, campaign.id) == {"sent": 3, "cancelled": 1}
+
+
+def test_a_worker_whose_picked_rows_another_claims_first_claims_the_next_ones(mail_crm, add_customers,
+                                                                              make_campaign, campaigns):
+    add_customers(4)
+    campaign = make_campaign()
+    campaigns.schedule(campaign.id)
+    campaigns.start(campaign.id)
+    other_worker: list[str | None] = []
+
+    def claim_first(connection, cursor, statement, *args) -> None:  # noqa: ANN001
+        if statement.startswith("UPDATE email_marketing_deliveries") and not other_worker:
+            other_worker.append(None)
+            with mail_crm.db.session() as other:
+                other_worker[0] = claim(other, campaign.id, 2)
+
+    event.listen(mail_crm.db.engine, "before_cursor_execute", claim_first)
+    try:
+        with mail_crm.db.session() as session:
+            token = claim(session, campaign.id, 2)
+    finally:
+        event.remove(mail_crm.db.engine, "before_cursor_execute", claim_first)
+
+    assert token is not None and other_worker[0] is not None and token != other_worker[0]
+    with mail_crm.db.session() as session:
+        claimed = dict(session.execute(select(Delivery.claim_token, func.count()).where(
+            Delivery.campaign_id == campaign.id).group_by(Delivery.claim_token)).all())
+    assert claimed == {token: 2, other_worker[0]: 2}
 
 
 def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_of_the_batch_is_sent(
