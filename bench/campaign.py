@@ -1,6 +1,10 @@
 """Campaign sending throughput: N recipients through a local aiosmtpd sink with two `crm worker` processes,
 against a plain smtplib loop sending the same prepared messages over one connection in the same run.
 
+Two figures: the sink offering PIPELINING (RFC 2920) in its EHLO reply, as Postfix, Exim and the big mail
+services do, so the workers write each envelope at once; and the sink not offering it, one command at a time
+as the smtplib loop always goes.
+
 The campaign figure covers everything a real send does per message: claiming batches, merge fields,
 rendering in the sandbox, writing the MIME message with tracking, SMTP, and committing each delivery (the
 touchpoints follow from a low-priority job). It is timed from the campaign's start (deliveries created) to its
@@ -34,6 +38,10 @@ import socket, sys
 from aiosmtpd.controller import Controller
 
 class Discard:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [responses[0], "250-PIPELINING", *responses[1:]] if sys.argv[1] == "pipelining" else responses
+
     async def handle_DATA(self, server, session, envelope):
         return "250 OK"
 
@@ -49,10 +57,10 @@ sys.stdin.read()
 
 
 @contextmanager
-def _smtp_sink() -> Any:
+def _smtp_sink(pipelining: bool) -> Any:
     """An aiosmtpd server in its own process that accepts and discards every message; yields its port."""
-    process = subprocess.Popen([sys.executable, "-c", _SINK], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-c", _SINK, "pipelining" if pipelining else "plain"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         yield int(process.stdout.readline())
     finally:
@@ -165,26 +173,32 @@ def run(profile: str) -> list[dict[str, Any]]:
     recipients = RECIPIENTS[profile]
     prefix = f"crmbenchmail{uuid.uuid4().hex[:8]}"
     redis_url = os.environ.get("CRM_REDIS_URL") or "redis://127.0.0.1:6379/0"
-    with scratch_database(profile, "campaign") as url, _smtp_sink() as port:
+    baseline_name = "plain smtplib loop over one connection sending the same prepared messages"
+    figures = []
+    with scratch_database(profile, "campaign") as url:
         settings = load_settings().with_overrides(
             database_url=url, redis_url=redis_url, redis_prefix=prefix, plugin_state_check_interval=0.0,
-            smtp_host="127.0.0.1", smtp_port=port, mail_from="news@shop.example", public_url="http://crm.bench")
+            mail_from="news@shop.example", public_url="http://crm.bench")
         crm = CRM(settings)
         if not crm.jobs.ping():
             raise BenchmarkError(f"Redis is not reachable at {redis_url}")
         try:
             _prepare(crm, recipients)
-            env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_REDIS_URL": redis_url, "CRM_REDIS_PREFIX": prefix,
-                   "CRM_SMTP_HOST": "127.0.0.1", "CRM_SMTP_PORT": str(port), "CRM_MAIL_FROM": "news@shop.example",
-                   "CRM_PUBLIC_URL": "http://crm.bench", "CRM_SECRET_KEY": settings.secret_key,
-                   "PYTHONPATH": str(REPO_ROOT)}
-            rate, campaign_id = _campaign_rate(crm, env, recipients)
-            baseline = _baseline_rate(crm, campaign_id, port)
+            for pipelining in (True, False):
+                with _smtp_sink(pipelining) as port:
+                    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_REDIS_URL": redis_url,
+                           "CRM_REDIS_PREFIX": prefix, "CRM_SMTP_HOST": "127.0.0.1", "CRM_SMTP_PORT": str(port),
+                           "CRM_MAIL_FROM": "news@shop.example", "CRM_PUBLIC_URL": "http://crm.bench",
+                           "CRM_SECRET_KEY": settings.secret_key, "PYTHONPATH": str(REPO_ROOT)}
+                    rate, campaign_id = _campaign_rate(crm, env, recipients)
+                    baseline = _baseline_rate(crm, campaign_id, port)
+                name = "campaign_send_rate" + ("" if pipelining else "_without_pipelining")
+                figures.append(figure(name, rate, "messages/s", baseline_name, baseline, recipients=recipients,
+                                      workers=WORKERS, sink="offers PIPELINING" if pipelining else
+                                      "one command at a time"))
         finally:
             from crmcore.testing.redis import purge
 
             purge(crm.jobs.connection, prefix)
             crm.close()
-    return [figure("campaign_send_rate", rate, "messages/s",
-                   "plain smtplib loop over one connection sending the same prepared messages", baseline,
-                   recipients=recipients, workers=WORKERS)]
+    return figures

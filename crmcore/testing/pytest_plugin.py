@@ -171,14 +171,14 @@ def smtp_client_settings() -> Callable[..., Any]:
 
 @pytest.fixture
 def smtp_server_factory(smtp_client_settings: Callable[..., Any]) -> Iterator[Callable[..., LoopbackSmtpServer]]:
-    """``smtp_server_factory(**aiosmtpd_options)`` starts another loopback server (e.g. with authentication);
-    each is stopped after the test."""
+    """``smtp_server_factory(pipelining=False, **aiosmtpd_options)`` starts another loopback server (e.g. with
+    authentication, or offering PIPELINING); each is stopped after the test."""
     from crmcore.testing.smtp import LoopbackSmtpServer
 
     servers: list[LoopbackSmtpServer] = []
 
-    def start(**smtp_kwargs: Any) -> LoopbackSmtpServer:
-        server = LoopbackSmtpServer(smtp_client_settings, **smtp_kwargs)
+    def start(pipelining: bool = False, **smtp_kwargs: Any) -> LoopbackSmtpServer:
+        server = LoopbackSmtpServer(smtp_client_settings, pipelining=pipelining, **smtp_kwargs)
         server.start()
         servers.append(server)
         return server

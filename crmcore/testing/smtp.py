@@ -1,7 +1,8 @@
 """A real SMTP server on loopback for tests: aiosmtpd on 127.0.0.1 and a port the OS chooses.
 
 It records every message it accepts and can be told to refuse recipients, the sender or the data with a given
-reply, or to hang up after a number of messages on a connection::
+reply, or to hang up after a number of messages on a connection. Started with ``pipelining=True`` it offers
+PIPELINING (RFC 2920) in its EHLO reply, so a client may write the whole envelope at once::
 
     def test_something(smtp_server):
         smtp_server.reject_recipient("gone@example.com", "550 5.1.1 No such user")
@@ -50,6 +51,7 @@ class RecordingHandler:
         self.mail_reply: str | None = None
         self.data_reply: str | None = None
         self.hang_up_after: int | None = None
+        self.pipelining = False
 
     @property
     def connections(self) -> int:
@@ -69,6 +71,8 @@ class RecordingHandler:
     ) -> list[str]:
         self._connection_number(session)
         session.host_name = hostname
+        if self.pipelining:  # aiosmtpd answers each command of a pipelined group in order, as RFC 2920 asks
+            return [responses[0], "250-PIPELINING", *responses[1:]]
         return responses
 
     async def handle_HELO(  # noqa: N802 - aiosmtpd's name
@@ -135,8 +139,10 @@ class LoopbackSmtpServer:
     ``settings()`` returns from ``host``, ``port`` and ``timeout`` (a dict unless a plugin gives its own type).
     """
 
-    def __init__(self, client_settings: Callable[..., Any] = dict, **smtp_kwargs: Any) -> None:
+    def __init__(self, client_settings: Callable[..., Any] = dict, *, pipelining: bool = False,
+                 **smtp_kwargs: Any) -> None:
         self.handler = RecordingHandler()
+        self.handler.pipelining = pipelining
         self._client_settings = client_settings
         self._controller = _LoopbackController(self.handler, **smtp_kwargs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import smtplib
 import socket
 from datetime import timedelta
 from email.message import EmailMessage
@@ -24,6 +25,12 @@ TEMPLATE = EmailTemplate(
     html='<p>Hi {{ contact.first_name }}</p><a href="https://shop.example/sale">Sale</a>',
     text="Hi {{ contact.first_name }}",
 )
+
+
+@pytest.fixture(params=["one command at a time", "pipelined"])
+def smtp_server(request, smtp_server_factory):
+    """Each test here meets a server that answers one command at a time and one that offers PIPELINING."""
+    return smtp_server_factory(pipelining=request.param == "pipelined")
 
 
 @pytest.fixture
@@ -335,3 +342,22 @@ def test_the_wait_is_not_offered_when_the_recipient_is_refused(smtp_server, comp
 
     assert result.status is SendStatus.PERMANENT_FAILURE
     assert calls == []
+
+
+@pytest.mark.parametrize(("pipelining", "writes"), [(False, 4), (True, 2)])
+def test_a_server_that_offers_pipelining_gets_the_envelope_and_data_command_in_one_write(
+        smtp_server_factory, compose, monkeypatch, pipelining, writes):
+    server = smtp_server_factory(pipelining=pipelining)
+    written = []
+    real_send = smtplib.SMTP.send
+    monkeypatch.setattr(smtplib.SMTP, "send", lambda self, data: written.append(data) or real_send(self, data))
+
+    with SmtpSender(server.settings()) as sender:
+        sender.send(compose(1))
+        written.clear()
+        result = sender.send(compose(2))
+        writes_for_one_message = len(written)
+
+    assert result.status is SendStatus.SENT
+    assert writes_for_one_message == writes  # MAIL, RCPT, DATA and the message; or the first three at once, then it
+    assert [m.rcpt_tos for m in server.messages] == [["recipient-1@example.org"], ["recipient-2@example.org"]]
