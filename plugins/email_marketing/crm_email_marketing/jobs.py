@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .sending import BatchSender, enqueue_senders, start_due, sweep
+from .sending import enqueue_senders, send_for_a_while, start_due, sweep
 from .sending import record_sends as _record_sends
 
 if TYPE_CHECKING:
@@ -22,12 +22,12 @@ def start_campaign(crm: CRM, campaign_id: int) -> dict[str, Any]:
 
 def send_campaign(crm: CRM, campaign_id: int) -> dict[str, int]:
     """Send batches of a campaign for up to a minute, then hand over to a fresh job."""
-    return BatchSender(crm, campaign_id).run()
+    return send_for_a_while(crm, campaign_id)
 
 
 def send_transactional(crm: CRM) -> dict[str, int]:
     """Send queued transactional emails."""
-    return BatchSender(crm, None).run()
+    return send_for_a_while(crm, None)
 
 
 def sweep_campaigns(crm: CRM) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -282,13 +283,16 @@ class BatchSender:
         self._sent: list[int] = []
         self._cached: _Content | None = None
         self.deadline = time.monotonic() + JOB_TIME_BUDGET
+        self.out_of_time = False
 
     def run(self, budget: float = JOB_TIME_BUDGET) -> dict[str, int]:
+        """Send until nothing is left, the campaign stops or ``budget`` seconds are up (``out_of_time`` then)."""
         self.deadline = time.monotonic() + budget
+        self.out_of_time = False
         with SmtpSender(smtp_settings(self.crm)) as sender:
             while True:
                 if time.monotonic() >= self.deadline:
-                    self._continue_later()
+                    self.out_of_time = True
                     return self.counts
                 with self.crm.db.session() as session:
                     if self.campaign_id is not None and not self._active(session):
@@ -300,14 +304,6 @@ class BatchSender:
             with self.crm.db.session() as session:
                 finish_if_done(session, self.campaign_id)
         return self.counts
-
-    def _continue_later(self) -> None:
-        try:
-            self.crm.jobs.enqueue(SEND_JOB if self.campaign_id is not None else SEND_TRANSACTIONAL_JOB,
-                                  *([self.campaign_id] if self.campaign_id is not None else []), plugin=PLUGIN,
-                                  timeout=JOB_TIMEOUT)
-        except JobsUnavailable:
-            log.warning("job queue unreachable; the sweep will resume sending")
 
     def _active(self, session: Session | Connection) -> bool:
         status = session.scalar(select(Campaign.status).where(Campaign.id == self.campaign_id))
@@ -447,6 +443,34 @@ class BatchSender:
                 suppress(t.session, row.email, "bounced", values["error"])
 
 
+def send_for_a_while(crm: CRM, campaign_id: int | None, budget: float = JOB_TIME_BUDGET) -> dict[str, int]:
+    """What a send job does: run ``connections_per_job`` senders side by side for up to ``budget`` seconds, each in
+    a thread with its own SMTP connection, then hand over to a fresh job if rows are left.
+
+    A sender spends most of its time waiting for the mail server and the database, so one job keeps several
+    connections busy instead of one. Transactional mail, a trickle, gets one sender.
+    """
+    lanes = plugin_settings(crm)["connections_per_job"] if campaign_id is not None else 1
+    senders = [BatchSender(crm, campaign_id) for _ in range(lanes)]
+    if lanes == 1:
+        senders[0].run(budget)
+    else:
+        with ThreadPoolExecutor(lanes, thread_name_prefix=f"{PLUGIN}-sender") as pool:
+            for running in [pool.submit(sender.run, budget) for sender in senders]:
+                running.result()
+    if any(sender.out_of_time for sender in senders):
+        _continue_later(crm, campaign_id)
+    return {key: sum(sender.counts[key] for sender in senders) for key in senders[0].counts}
+
+
+def _continue_later(crm: CRM, campaign_id: int | None) -> None:
+    try:
+        crm.jobs.enqueue(SEND_JOB if campaign_id is not None else SEND_TRANSACTIONAL_JOB,
+                         *([campaign_id] if campaign_id is not None else []), plugin=PLUGIN, timeout=JOB_TIMEOUT)
+    except JobsUnavailable:
+        log.warning("job queue unreachable; the sweep will resume sending")
+
+
 def send_rate(crm: CRM, settings: dict[str, Any]) -> SendRate:
     """The installation's ``max_per_minute``, shared through Redis by every sender."""
     try:
@@ -454,7 +478,7 @@ def send_rate(crm: CRM, settings: dict[str, Any]) -> SendRate:
     except JobsUnavailable:
         connection = None
     return SendRate(connection, f"{crm.settings.redis_prefix}:{PLUGIN}:send-rate", settings["max_per_minute"],
-                    fallback_share=settings["parallel_batches"])
+                    fallback_share=settings["parallel_batches"] * settings["connections_per_job"])
 
 
 @contextmanager

@@ -26,6 +26,7 @@ class EmailMarketingSettings(Schema):
     message_id_domain = fields.String(load_default="", validate=validate.Length(max=253))
     batch_size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=5000))
     parallel_batches = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
+    connections_per_job = fields.Integer(load_default=2, validate=validate.Range(min=1, max=8))
     max_per_minute = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
     max_attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
     retry_base_seconds = fields.Integer(load_default=300, validate=validate.Range(min=0, max=86_400))

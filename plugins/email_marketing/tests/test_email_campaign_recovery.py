@@ -81,7 +81,8 @@ def test_a_worker_killed_mid_batch_still_leaves_every_recipient_with_exactly_one
         mail_crm, crm_settings, smtp_server, add_customers, make_campaign):
     add_customers(30)
     mail_crm.plugins.save_settings("email_marketing", {"batch_size": 20, "parallel_batches": 1,
-                                                       "claim_timeout_seconds": 1, "retry_base_seconds": 0})
+                                                       "connections_per_job": 1, "claim_timeout_seconds": 1,
+                                                       "retry_base_seconds": 0})
     slow = SlowDelivery(smtp_server, delay=0.02, hold_at=8)
     campaign = make_campaign()
     CampaignService(mail_crm).schedule(campaign.id)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from crm_email_marketing.models import Delivery, Suppression
-from crm_email_marketing.sending import BatchSender, claim
+from crm_email_marketing.sending import SEND_JOB, BatchSender, claim, send_for_a_while
 from crm_email_marketing.services import CampaignService
 from crm_email_marketing.settings import smtp_settings
 from crm_email_marketing.smtp import SmtpSender
@@ -61,6 +61,40 @@ def test_every_recipient_gets_one_personalised_multipart_message(mail_crm, smtp_
     assert len({m.message["Message-ID"] for m in received}) == 12
     assert statuses(mail_crm, campaign.id) == {"sent": 12}
     assert campaigns.get(campaign.id).status.value == "sent"
+
+
+def test_a_send_job_keeps_several_connections_busy_and_each_recipient_gets_one_message(
+        mail_crm, smtp_server, add_customers, make_campaign, campaigns, work_off):
+    mail_crm.plugins.save_settings("email_marketing", {**mail_crm.plugins.settings("email_marketing"),
+                                                       "batch_size": 5, "parallel_batches": 1,
+                                                       "connections_per_job": 3})
+    add_customers(60)
+    campaign = make_campaign()
+
+    campaigns.schedule(campaign.id)
+    work_off(mail_crm)
+
+    received = sorted(m.rcpt_tos[0] for m in smtp_server.messages)
+    assert received == sorted(f"reader-{n}@example.org" for n in range(60))
+    assert len({m.connection for m in smtp_server.messages}) > 1
+    assert statuses(mail_crm, campaign.id) == {"sent": 60}
+
+
+def test_a_send_job_out_of_time_hands_over_to_exactly_one_fresh_job(mail_crm, add_customers, make_campaign,
+                                                                      campaigns):
+    mail_crm.plugins.save_settings("email_marketing", {**mail_crm.plugins.settings("email_marketing"),
+                                                       "connections_per_job": 3})
+    add_customers(3)
+    campaign = make_campaign()
+    campaigns.schedule(campaign.id)
+    campaigns.start(campaign.id)
+    queue = mail_crm.jobs.queue()
+    queued_before = [job.args[0] for job in queue.get_jobs()].count(SEND_JOB)
+
+    counts = send_for_a_while(mail_crm, campaign.id, budget=0)
+
+    assert counts["sent"] == 0
+    assert [job.args[0] for job in queue.get_jobs()].count(SEND_JOB) == queued_before + 1
 
 
 def test_persian_and_cyrillic_names_and_subjects_arrive_intact(mail_crm, smtp_server, add_customers,
