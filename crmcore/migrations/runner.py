@@ -120,7 +120,7 @@ def make_revision(crm: CRM, message: str, plugin: Plugin | None = None) -> str:
 
 
 def purge_plugin(crm: CRM, plugin: Plugin) -> list[str]:
-    """Drop every table of a plugin and its version table. Only ever called on explicit confirmation."""
+    """Drop every table of a plugin, its version table and its schemas. Only ever called on explicit confirmation."""
     with crm.db.engine.begin() as connection:
         names = [n for n in inspect(connection).get_table_names() if n.startswith(plugin.table_prefix)]
         tables = [Base.metadata.tables[n] for n in names if n in Base.metadata.tables]
@@ -129,4 +129,7 @@ def purge_plugin(crm: CRM, plugin: Plugin) -> list[str]:
         quote = connection.dialect.identifier_preparer.quote
         for name in leftovers + [plugin.version_table]:
             connection.execute(text(f"DROP TABLE IF EXISTS {quote(name)}"))
+        if connection.dialect.name == "postgresql":
+            for schema in plugin.schemas:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE"))
     return names

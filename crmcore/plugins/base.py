@@ -23,7 +23,8 @@ class Plugin:
     ``settings`` is a marshmallow schema whose ``load_default`` values are the defaults.
     ``hookspecs`` is an optional module of hook specifications this plugin publishes for other plugins
     (marked with ``crmcore.hooks.hookspec``); callers use ``crm.hook.<name>``, which answers ``[]`` while no
-    enabled plugin implements it.
+    enabled plugin implements it. ``schemas`` names database schemas of its own (PostgreSQL only); purging the
+    plugin drops them with everything in them.
     """
 
     name: str
@@ -36,6 +37,7 @@ class Plugin:
     migrations: Path | None = None
     hookspecs: ModuleType | None = None
     table_prefix: str = field(default="")
+    schemas: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():

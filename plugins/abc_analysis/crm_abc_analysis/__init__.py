@@ -6,7 +6,7 @@ from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from crm_abc_analysis import hooks
+from crm_abc_analysis import hooks, partitions
 from crmcore.plugins import Plugin
 
 
@@ -37,4 +37,5 @@ plugin = Plugin(
     settings=AbcSettings,
     migrations=Path(__file__).parent / "migrations",
     table_prefix="abc_",
+    schemas=(partitions.SCHEMA,),
 )

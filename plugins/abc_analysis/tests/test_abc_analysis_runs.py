@@ -18,7 +18,7 @@ from crm_abc_analysis.services import (
     moved_down,
     run_analysis,
 )
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from crmcore.errors import ValidationFailed
 
@@ -186,6 +186,18 @@ def test_every_run_is_kept_and_customers_who_moved_down_are_listed(abc_crm, cust
         customers["buyer1"]: ("A", "B"), customers["buyer2"]: ("A", "B"),
         customers["buyer4"]: ("B", "C"), customers["buyer5"]: ("B", "C")}
     assert len(classes(abc_crm, first.id)) == 12
+
+
+def test_purging_the_plugin_leaves_none_of_its_tables_or_snapshots(abc_crm, customers):
+    run_analysis(abc_crm, RunRequest(end=END))
+    abc_crm.plugins.disable("abc_analysis")
+
+    abc_crm.plugins.purge("abc_analysis")
+
+    with abc_crm.db.engine.connect() as connection:
+        database = inspect(connection)
+        assert [name for name in database.get_table_names() if name.startswith("abc_")] == []
+        assert partitions.SCHEMA not in database.get_schema_names()
 
 
 def test_two_runs_at_the_same_time_both_complete(abc_crm, customers):
