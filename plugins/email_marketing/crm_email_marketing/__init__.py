@@ -11,6 +11,7 @@ from crmcore.plugins import Plugin
 from . import hooks, hookspecs
 from .message import (
     InvalidAddressError,
+    LinkPlan,
     MessageBuilder,
     MessageSettings,
     TrackingUrls,
@@ -53,6 +54,7 @@ __all__ = [
     "DeliveryId",
     "EmailTemplate",
     "InvalidAddressError",
+    "LinkPlan",
     "MessageBuilder",
     "MessageSettings",
     "RenderLimits",

@@ -33,7 +33,9 @@ import hashlib
 import hmac
 import html as html_lib
 import re
-from collections.abc import Mapping, Sequence
+import secrets
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address, HeaderRegistry
@@ -49,6 +51,7 @@ from .tokens import DeliveryId, TrackingTokens
 
 __all__ = [
     "InvalidAddressError",
+    "LinkPlan",
     "MessageBuilder",
     "MessageSettings",
     "PreparedMessage",
@@ -57,6 +60,7 @@ __all__ = [
     "extract_links",
     "make_address",
     "message_id_for",
+    "plan_links",
 ]
 
 
@@ -82,6 +86,7 @@ _FOLD_AT = 78
 _TRACKED_TAGS = frozenset({"a", "area"})
 _TAG_NAME = re.compile(r"<[^\s/>]+")
 _ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+_BLOCKS_THAT_FILTER_TEXT = re.compile(r"{%[-+]?\s*(?:filter|macro|call|set)\b")
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _WHITESPACE = re.compile(r"\s+")
@@ -250,29 +255,73 @@ def add_tracking(
     not in the list stay untouched.
     """
     if track_clicks and campaign_links:
-        index_of = {url: index for index, url in reversed(list(enumerate(campaign_links)))}
         pieces: list[str] = []
         position = 0
-        for offset, raw, url in _scan_links(html):
-            index = index_of.get(url)
-            if index is None or urls.is_own(url):
-                continue
-            tracked = html_lib.escape(urls.click(delivery_id, index), quote=True)
-            new_tag = _with_href(raw, tracked)
-            pieces += [html[position:offset], new_tag]
+        for offset, raw, index in _tracked_tags(html, campaign_links, urls):
+            pieces += [html[position:offset], _with_href(raw, html_lib.escape(urls.click(delivery_id, index)))]
             position = offset + len(raw)
         pieces.append(html[position:])
         html = "".join(pieces)
-    if track_opens:
-        src = html_lib.escape(urls.open_pixel(delivery_id), quote=True)
-        pixel = f'<img src="{src}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0" />'
-        ends = list(_BODY_END.finditer(html))
-        if ends:
-            cut = ends[-1].start()
-            html = html[:cut] + pixel + html[cut:]
-        else:
-            html += pixel
-    return html
+    return _with_open_pixel(html, delivery_id, urls) if track_opens else html
+
+
+def _tracked_tags(html: str, campaign_links: Sequence[str], urls: TrackingUrls) -> Iterator[tuple[int, str, int]]:
+    """``(offset, raw start tag, link index)`` of the links of ``html`` that click tracking rewrites."""
+    index_of = {url: index for index, url in reversed(list(enumerate(campaign_links)))}
+    for offset, raw, url in _scan_links(html):
+        index = index_of.get(url)
+        if index is not None and not urls.is_own(url):
+            yield offset, raw, index
+
+
+def _with_open_pixel(html: str, delivery_id: DeliveryId, urls: TrackingUrls) -> str:
+    src = html_lib.escape(urls.open_pixel(delivery_id), quote=True)
+    pixel = f'<img src="{src}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0" />'
+    ends = list(_BODY_END.finditer(html))
+    if not ends:
+        return html + pixel
+    cut = ends[-1].start()
+    return html[:cut] + pixel + html[cut:]
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """Click tracking decided once per campaign, from its HTML *template*.
+
+    ``template`` is the campaign's HTML template with the target of each link that :func:`add_tracking` would
+    rewrite replaced by a marker. The recipients' HTML rendered from it carries the markers, and :meth:`track`
+    swaps them for click URLs with one substitution instead of parsing every recipient's HTML; :meth:`target`
+    turns a marker back into the real URL for the plain-text part. A link that a merge field inserts (a
+    plugin's trusted HTML) is not tracked this way.
+    """
+
+    template: str
+    links: tuple[str, ...]
+    marker: re.Pattern[str]
+
+    def target(self, href: str) -> str:
+        match = self.marker.fullmatch(href)
+        return self.links[int(match[1])] if match else href
+
+    def track(self, html: str, delivery_id: DeliveryId, urls: TrackingUrls) -> str:
+        return self.marker.sub(lambda match: html_lib.escape(urls.click(delivery_id, int(match[1]))), html)
+
+
+def plan_links(html_template: str, campaign_links: Sequence[str], urls: TrackingUrls) -> LinkPlan | None:
+    """The :class:`LinkPlan` of a campaign's HTML template, or None when its links must be found in each
+    recipient's HTML: a template whose filter, macro, call or ``set`` blocks could pass a marker through a
+    filter that changes it."""
+    if _BLOCKS_THAT_FILTER_TEXT.search(html_template):
+        return None
+    nonce = secrets.token_hex(8)
+    pieces: list[str] = []
+    position = 0
+    for offset, raw, index in _tracked_tags(html_template, campaign_links, urls):
+        pieces += [html_template[position:offset], _with_href(raw, f"crm-link-{nonce}-{index}")]
+        position = offset + len(raw)
+    pieces.append(html_template[position:])
+    return LinkPlan(template="".join(pieces), links=tuple(campaign_links),
+                    marker=re.compile(rf"crm-link-{nonce}-(\d+)"))
 
 
 def _clean_display_name(name: str) -> str:
@@ -358,6 +407,7 @@ class MessageBuilder:
         self._from_header = _folded("From", self._from)
         self._reply_to_header = _folded("Reply-To", self._reply_to) if self._reply_to is not None else ""
         self._boundary = wire.boundary()
+        self._date: tuple[int, str] = (-1, "")
 
     def system_fields(self, delivery_id: DeliveryId) -> Mapping[str, str]:
         """Merge fields the builder provides to templates (``unsubscribe_url``)."""
@@ -379,19 +429,35 @@ class MessageBuilder:
     def _unsubscribe_url(self, delivery_id: DeliveryId) -> str:
         return f"{self.urls.base_url}/{TrackingUrls.UNSUBSCRIBE}/{self._unsubscribe_token(delivery_id)}"
 
+    def _date_now(self) -> str:
+        """The Date header's value for now, formatted once a second (it has no finer resolution)."""
+        second = int(time.time())
+        if self._date[0] != second:
+            self._date = (second, format_datetime(datetime.fromtimestamp(second, UTC)))
+        return self._date[1]
+
     def _list_unsubscribe(self, delivery_id: DeliveryId) -> str:
         return _list_unsubscribe(
             self._unsubscribe_url(delivery_id),
             f"mailto:{self._unsubscribe_mailbox}?subject={self._unsubscribe_token(delivery_id)}",
         )
 
+    def link_plan(self, html_template: str, campaign_links: Sequence[str]) -> LinkPlan | None:
+        """The :class:`LinkPlan` of a campaign template under this sender's tracking settings (see
+        :func:`plan_links`); render the plan's template and pass the plan to :meth:`prepare`."""
+        return plan_links(html_template, campaign_links if self.settings.track_clicks else (), self.urls)
+
     def _bodies(
-        self, delivery_id: DeliveryId, content: RenderedEmail, campaign_links: Sequence[str]
+        self, delivery_id: DeliveryId, content: RenderedEmail, campaign_links: Sequence[str],
+        link_plan: LinkPlan | None = None,
     ) -> tuple[str, str | None]:
         """The text body (ending in a line break) and the tracked HTML body (None for a text-only email)."""
         text = content.text if content.text.endswith("\n") else content.text + "\n"
         if not content.html.strip():
             return text, None
+        if link_plan is not None:
+            html = link_plan.track(content.html, delivery_id, self.urls)
+            return text, _with_open_pixel(html, delivery_id, self.urls) if self.settings.track_opens else html
         html = add_tracking(
             content.html,
             delivery_id=delivery_id,
@@ -445,10 +511,12 @@ class MessageBuilder:
         to_name: str = "",
         campaign_links: Sequence[str] = (),
         date: datetime | None = None,
+        link_plan: LinkPlan | None = None,
     ) -> PreparedMessage:
         """The message :meth:`build` makes, written straight to its SMTP bytes.
 
-        Raises :class:`InvalidAddressError` like :meth:`build`.
+        ``content`` rendered from a :class:`LinkPlan`'s template comes with that plan. Raises
+        :class:`InvalidAddressError` like :meth:`build`.
         """
         to_addr, to_display_name = _recipient(to_email, to_name)
         message_id = self.message_id(delivery_id)
@@ -461,12 +529,12 @@ class MessageBuilder:
             to_header,
             self._reply_to_header,
             wire.text_header("Subject", _WHITESPACE.sub(" ", content.subject).strip()),
-            f"Date: {format_datetime(date or datetime.now(UTC))}\r\n",
+            f"Date: {format_datetime(date) if date else self._date_now()}\r\n",
             f"Message-ID: {message_id}\r\n",
             f"List-Unsubscribe: {self._list_unsubscribe(delivery_id)}\r\n",
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
         ]
-        text, html = self._bodies(delivery_id, content, campaign_links)
+        text, html = self._bodies(delivery_id, content, campaign_links, link_plan)
         text_cte = wire.transfer_encoding(text)
         text_body = wire.body(text, text_cte)
         if html is None:

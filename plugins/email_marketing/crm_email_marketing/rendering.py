@@ -365,10 +365,12 @@ class CompiledEmail:
         *,
         html_env: _EmailSandbox,
         text_env: _EmailSandbox,
+        link_target: Callable[[str], str] | None = None,
     ) -> None:
         if not template.html.strip() and not template.text.strip():
             raise TemplateRenderError("html", "the email needs an HTML or a text body")
         self.limits = html_env.limits
+        self._link_target = link_target
         self._subject = _CompiledPart(text_env, "subject", template.subject)
         self._html = _CompiledPart(html_env, "html", template.html) if template.html.strip() else None
         self._text = _CompiledPart(text_env, "text", template.text) if template.text.strip() else None
@@ -387,7 +389,7 @@ class CompiledEmail:
                 "subject", f"the subject is longer than {self.limits.max_subject_chars} characters"
             )
         html = self._html.render(context, guard) if self._html else ""
-        text = self._text.render(context, guard) if self._text else html_to_text(html)
+        text = self._text.render(context, guard) if self._text else html_to_text(html, self._link_target)
         return RenderedEmail(subject=subject, html=html, text=text)
 
 
@@ -404,9 +406,12 @@ class TemplateRenderer:
         self._html_env = _EmailSandbox(autoescape=True, limits=self.limits)
         self._text_env = _EmailSandbox(autoescape=False, limits=self.limits)
 
-    def compile(self, template: EmailTemplate) -> CompiledEmail:
-        """Validate and compile ``template``; raises :class:`TemplateSyntaxError`."""
-        return CompiledEmail(template, html_env=self._html_env, text_env=self._text_env)
+    def compile(self, template: EmailTemplate, link_target: Callable[[str], str] | None = None) -> CompiledEmail:
+        """Validate and compile ``template``; raises :class:`TemplateSyntaxError`.
+
+        ``link_target`` maps the HTML's link targets to the URLs the derived text part shows.
+        """
+        return CompiledEmail(template, html_env=self._html_env, text_env=self._text_env, link_target=link_target)
 
     def render(self, template: EmailTemplate, context: Mapping[str, Any]) -> RenderedEmail:
         """Compile and render in one go (previews, one-off sends)."""
@@ -420,8 +425,9 @@ class _TextExtractor(HTMLParser):
     _BLOCK |= {"dl", "dt", "footer", "header", "hr", "ol", "p", "pre", "section"}
     _BLOCK |= {"table", "tr", "ul"}
 
-    def __init__(self) -> None:
+    def __init__(self, link_target: Callable[[str], str] | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self._link_target = link_target
         self.out: list[str] = []
         self._skip_depth = 0
         self._links: list[tuple[str | None, int]] = []
@@ -449,6 +455,7 @@ class _TextExtractor(HTMLParser):
             href, start = self._links.pop()
             label = "".join(self.out[start:]).strip()
             href = (href or "").strip()
+            href = self._link_target(href) if self._link_target else href
             if href.lower().startswith(("http://", "https://")) and href != label:
                 self.out.append(f" ({href})" if label else href)
 
@@ -457,14 +464,14 @@ class _TextExtractor(HTMLParser):
             self.out.append(_WHITESPACE.sub(" ", data))
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, link_target: Callable[[str], str] | None = None) -> str:
     """A readable plain-text rendering of ``html`` for the text/plain part.
 
     Spam filters penalise HTML-only mail and text parts unrelated to the HTML,
     so a campaign without a text template gets this instead. Links keep their
-    real URLs (the text part is not click-tracked).
+    real URLs (the text part is not click-tracked): ``link_target`` maps an href to the URL to show.
     """
-    parser = _TextExtractor()
+    parser = _TextExtractor(link_target)
     parser.feed(html)
     parser.close()
     lines = [line.strip() for line in "".join(parser.out).split("\n")]

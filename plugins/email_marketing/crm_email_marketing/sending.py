@@ -16,7 +16,8 @@ Exactly one message per recipient rests on the database, not on Redis:
   than ``claim_timeout_seconds`` back in the queue. Only the one message that was on the wire at the moment of
   the kill can reach the recipient twice, and then with the same Message-ID (derived from the delivery id),
   which receivers use to recognise the copy.
-* Messages are written straight to bytes (:meth:`MessageBuilder.prepare`) from templates compiled once per job.
+* Messages are written straight to bytes (:meth:`MessageBuilder.prepare`) from templates compiled once per job,
+  with the tracked links found once in the template (:class:`~.message.LinkPlan`), not in every message.
   The next message is prepared while the server digests the current one (:class:`_Lookahead`).
   A configured ``max_per_minute`` is one schedule in Redis shared by every worker (:mod:`.throttle`).
 * Jobs only say "there is work"; losing them (Redis restarted) loses nothing: the sweep re-enqueues send jobs
@@ -44,7 +45,7 @@ from crmcore.jobs.queue import JobsUnavailable
 from crmcore.services import transaction
 
 from .audience import audience
-from .message import InvalidAddressError, MessageBuilder, PreparedMessage, extract_links
+from .message import InvalidAddressError, LinkPlan, MessageBuilder, PreparedMessage, extract_links
 from .models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Suppression
 from .rendering import EmailTemplate, RenderedEmail, TemplateRenderer, TemplateRenderError, html_to_text
 from .settings import PLUGIN, message_settings, plugin_settings, smtp_settings, tracking_tokens
@@ -206,6 +207,7 @@ class _Content:
     campaign: Campaign | None
     builder: MessageBuilder
     compiled: dict[str | None, Any]
+    links: LinkPlan | None = None
 
 
 class _SentMarks:
@@ -322,10 +324,13 @@ class BatchSender:
         builder = MessageBuilder(message_settings(self.crm, from_email=campaign.from_email,
                                                   from_name=campaign.from_name, reply_to=campaign.reply_to),
                                  self.tokens)
+        links = builder.link_plan(campaign.html, campaign.links) if campaign.html.strip() else None
+        html = links.template if links else campaign.html
         compiled = {variant: self.renderer.compile(EmailTemplate(subject=campaign.subject_for(variant),
-                                                                 html=campaign.html, text=campaign.text))
+                                                                 html=html, text=campaign.text),
+                                                   link_target=links.target if links else None)
                     for variant in (None, "a", "b") if variant != "b" or campaign.subject_b}
-        return _Content(campaign, builder, compiled)
+        return _Content(campaign, builder, compiled, links)
 
     def _send_batch(self, sender: SmtpSender, token: str) -> bool:
         """Send the claimed rows; False when the batch stopped early (server down, campaign paused)."""
@@ -403,7 +408,7 @@ class BatchSender:
         context = {**fields, "customer": fields, **builder.system_fields(row.id)}
         rendered = content.compiled[row.variant if row.variant in content.compiled else None].render(context)
         return builder.prepare(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
-                               content=rendered, campaign_links=content.campaign.links)
+                               content=rendered, campaign_links=content.campaign.links, link_plan=content.links)
 
     def _record_sent(self, marks: _SentMarks, row: Any, token: str) -> None:
         """Commit a sent delivery before the next message goes out: the exactly-once record."""
