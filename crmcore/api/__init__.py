@@ -10,8 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin, resolver
 from flask import Flask, abort, request, session
 from flask_smorest import Api
+from marshmallow import Schema
 
 if TYPE_CHECKING:
     from crmcore.runtime import CRM
@@ -59,6 +61,13 @@ def _register(api: Api, app: Flask, blueprint: Any, url_prefix: str, plugin: str
         app.extensions["crm_blueprint_plugins"][blueprint.name] = plugin
 
 
+def _schema_name(schema: type[Schema] | Schema) -> str:
+    """OpenAPI component names: apispec's (the class name without "Schema"), with "Patch" added for the partial
+    schema of a PATCH body, which would otherwise take the full schema's name and get a warning and a number."""
+    name = resolver(schema)
+    return f"{name}Patch" if isinstance(schema, Schema) and schema.partial else name
+
+
 def init_api(app: Flask, crm: CRM) -> Api:
     app.config.update(
         API_TITLE="crmcore API",
@@ -68,6 +77,7 @@ def init_api(app: Flask, crm: CRM) -> Api:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api = Api(app, spec_kwargs={
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
         "servers": [{"url": "/"}],
         "info": {"description": "Customers, contacts, touchpoints, deals, tasks and products of crmcore. "
                                 "Authenticate with a personal token: `Authorization: Bearer crm_...`."},
