@@ -35,7 +35,7 @@ import html as html_lib
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address, HeaderRegistry
@@ -86,7 +86,8 @@ _FOLD_AT = 78
 _TRACKED_TAGS = frozenset({"a", "area"})
 _TAG_NAME = re.compile(r"<[^\s/>]+")
 _ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
-_BLOCKS_THAT_FILTER_TEXT = re.compile(r"{%[-+]?\s*(?:filter|macro|call|set)\b")
+#: Template tags whose rendered text can go through a filter (``{{ self.block() | upper }}``, ``{{ loop(x) | e }}``).
+_TEXT_THROUGH_FILTERS = re.compile(r"{%[-+]?\s*(?:(?:filter|macro|call|set|block)\b|for\b[^%]*\brecursive\b)")
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _WHITESPACE = re.compile(r"\s+")
@@ -255,23 +256,25 @@ def add_tracking(
     not in the list stay untouched.
     """
     if track_clicks and campaign_links:
-        pieces: list[str] = []
-        position = 0
-        for offset, raw, index in _tracked_tags(html, campaign_links, urls):
-            pieces += [html[position:offset], _with_href(raw, html_lib.escape(urls.click(delivery_id, index)))]
-            position = offset + len(raw)
-        pieces.append(html[position:])
-        html = "".join(pieces)
+        html = _retarget_tracked_links(html, campaign_links, urls,
+                                       lambda index: html_lib.escape(urls.click(delivery_id, index)))
     return _with_open_pixel(html, delivery_id, urls) if track_opens else html
 
 
-def _tracked_tags(html: str, campaign_links: Sequence[str], urls: TrackingUrls) -> Iterator[tuple[int, str, int]]:
-    """``(offset, raw start tag, link index)`` of the links of ``html`` that click tracking rewrites."""
+def _retarget_tracked_links(html: str, campaign_links: Sequence[str], urls: TrackingUrls,
+                            target_of: Callable[[int], str]) -> str:
+    """``html`` with the href of each link that click tracking rewrites set to ``target_of(link index)``."""
     index_of = {url: index for index, url in reversed(list(enumerate(campaign_links)))}
+    pieces: list[str] = []
+    position = 0
     for offset, raw, url in _scan_links(html):
         index = index_of.get(url)
-        if index is not None and not urls.is_own(url):
-            yield offset, raw, index
+        if index is None or urls.is_own(url):
+            continue
+        pieces += [html[position:offset], _with_href(raw, target_of(index))]
+        position = offset + len(raw)
+    pieces.append(html[position:])
+    return "".join(pieces)
 
 
 def _with_open_pixel(html: str, delivery_id: DeliveryId, urls: TrackingUrls) -> str:
@@ -309,19 +312,13 @@ class LinkPlan:
 
 def plan_links(html_template: str, campaign_links: Sequence[str], urls: TrackingUrls) -> LinkPlan | None:
     """The :class:`LinkPlan` of a campaign's HTML template, or None when its links must be found in each
-    recipient's HTML: a template whose filter, macro, call or ``set`` blocks could pass a marker through a
-    filter that changes it."""
-    if _BLOCKS_THAT_FILTER_TEXT.search(html_template):
+    recipient's HTML: a template whose filter, macro, call, block or ``set`` tags or recursive loops could pass a
+    marker through a filter that changes it."""
+    if _TEXT_THROUGH_FILTERS.search(html_template):
         return None
     nonce = secrets.token_hex(8)
-    pieces: list[str] = []
-    position = 0
-    for offset, raw, index in _tracked_tags(html_template, campaign_links, urls):
-        pieces += [html_template[position:offset], _with_href(raw, f"crm-link-{nonce}-{index}")]
-        position = offset + len(raw)
-    pieces.append(html_template[position:])
-    return LinkPlan(template="".join(pieces), links=tuple(campaign_links),
-                    marker=re.compile(rf"crm-link-{nonce}-(\d+)"))
+    template = _retarget_tracked_links(html_template, campaign_links, urls, lambda index: f"crm-link-{nonce}-{index}")
+    return LinkPlan(template=template, links=tuple(campaign_links), marker=re.compile(rf"crm-link-{nonce}-(\d+)"))
 
 
 def _clean_display_name(name: str) -> str:

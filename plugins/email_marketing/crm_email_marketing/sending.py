@@ -207,7 +207,7 @@ class _Content:
     campaign: Campaign | None
     builder: MessageBuilder
     compiled: dict[str | None, Any]
-    links: LinkPlan | None = None
+    link_plan: LinkPlan | None = None
 
 
 class _SentMarks:
@@ -324,13 +324,13 @@ class BatchSender:
         builder = MessageBuilder(message_settings(self.crm, from_email=campaign.from_email,
                                                   from_name=campaign.from_name, reply_to=campaign.reply_to),
                                  self.tokens)
-        links = builder.link_plan(campaign.html, campaign.links) if campaign.html.strip() else None
-        html = links.template if links else campaign.html
+        plan = builder.link_plan(campaign.html, campaign.links) if campaign.html.strip() else None
+        html = plan.template if plan else campaign.html
         compiled = {variant: self.renderer.compile(EmailTemplate(subject=campaign.subject_for(variant),
                                                                  html=html, text=campaign.text),
-                                                   link_target=links.target if links else None)
+                                                   link_target=plan.target if plan else None)
                     for variant in (None, "a", "b") if variant != "b" or campaign.subject_b}
-        return _Content(campaign, builder, compiled, links)
+        return _Content(campaign, builder, compiled, plan)
 
     def _send_batch(self, sender: SmtpSender, token: str) -> bool:
         """Send the claimed rows; False when the batch stopped early (server down, campaign paused)."""
@@ -408,7 +408,7 @@ class BatchSender:
         context = {**fields, "customer": fields, **builder.system_fields(row.id)}
         rendered = content.compiled[row.variant if row.variant in content.compiled else None].render(context)
         return builder.prepare(delivery_id=row.id, to_email=row.email, to_name=fields.get("name", ""),
-                               content=rendered, campaign_links=content.campaign.links, link_plan=content.links)
+                               content=rendered, campaign_links=content.campaign.links, link_plan=content.link_plan)
 
     def _record_sent(self, marks: _SentMarks, row: Any, token: str) -> None:
         """Commit a sent delivery before the next message goes out: the exactly-once record."""

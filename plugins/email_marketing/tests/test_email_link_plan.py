@@ -29,6 +29,10 @@ TEMPLATES = {
 {% endfilter %}<a href="https://shop.example/sale">Sale</a>""",
     "a link in a macro": """{% macro button(label) %}<a href="https://shop.example/sale">{{ label }}</a>{% endmacro %}
 {{ button("Sale") }} {{ button(name) }}""",
+    "a link in a block": """{% block sale %}<a href="https://shop.example/sale">Sale</a>{% endblock %}
+{{ self.sale() | upper }}""",
+    "a link in a recursive loop": """{% for n in [[1], [2]] recursive %}<a href="https://shop.example/sale">{{ n }}</a>
+{{ loop(n[1:]) | upper }}{% endfor %}""",
     "no links": "<p>Hello {{ name }}</p>",
 }
 NAMES = ["Reader 1", "Олена <b>&</b> \"Masha\"", "crm-link-0000000000000000-0"]
@@ -70,8 +74,9 @@ def test_the_plan_rewrites_the_campaign_links_of_the_template_and_nothing_else(m
     assert '<a href="mailto:shop@shop.example">' in plan.template
 
 
-def test_a_template_with_a_filter_block_is_tracked_per_message(message_builder):
-    html = TEMPLATES["a link through a filter block"]
+@pytest.mark.parametrize("name", ["a link through a filter block", "a link in a block", "a link in a recursive loop"])
+def test_a_template_that_can_filter_its_own_text_is_tracked_per_message(message_builder, name):
+    html = TEMPLATES[name]
 
     assert message_builder.link_plan(html, extract_links(html)) is None
 
